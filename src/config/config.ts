@@ -1,0 +1,325 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * The one typed configuration. Precedence: command-line flag > environment variable > default.
+ * Every option has an env name so operators can configure containers without flags.
+ */
+export interface Config {
+  /** stdio mode only: the user's Runware API key. Hosted mode takes keys from OAuth grants. */
+  apiKey: string | undefined;
+  apiUrl: string;
+  contentUrl: string;
+  schemasUrl: string;
+  /** Skip every network call of the catalog (browse tools answer from the shipped snapshot). */
+  offline: boolean;
+  /** Per-call spend cap in USD; undefined = no cap. */
+  maxCostPerCall: number | undefined;
+  /** What to do when a task's cost cannot be estimated and a cap is set. */
+  unknownCostPolicy: 'allow' | 'deny';
+  /** `run` and `get_task_details` never block longer than this; then they answer status "processing". */
+  runDeadlineMs: number;
+  /** Images at most this many bytes are also inlined as image content; 0 disables inlining. */
+  inlineImageMaxBytes: number;
+  /** Per upstream HTTP request. */
+  upstreamTimeoutMs: number;
+  upstreamMaxRetries: number;
+  dataDir: string;
+  logLevel: string;
+  // hosted mode
+  port: number;
+  host: string;
+  publicUrl: string | undefined;
+  /** `sqlite` (default, file in dataDir) or a `redis://` URL. */
+  store: string;
+  /** base64 of 32 bytes: wraps stored API keys. Generated into dataDir when unset (embedded default). */
+  kek: string | undefined;
+}
+
+export interface OptionSpec {
+  key: keyof Config;
+  flag: string;
+  env: string;
+  description: string;
+  default: string;
+  parse: (raw: string) => Config[keyof Config];
+  /** Shown by `serve --help` only. */
+  hostedOnly?: boolean;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const str = (raw: string) => raw;
+const bool = (name: string) => (raw: string) => {
+  if (['1', 'true', 'yes', 'on', ''].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+};
+const num =
+  (name: string, { min = 0, int = false } = {}) =>
+  (raw: string) => {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n) || n < min || (int && !Number.isInteger(n))) {
+      throw new ConfigError(`${name} must be ${int ? 'an integer' : 'a number'} >= ${min}, got "${raw}"`);
+    }
+    return n;
+  };
+const url = (name: string) => (raw: string) => {
+  try {
+    return new URL(raw).toString().replace(/\/$/, '');
+  } catch {
+    throw new ConfigError(`${name} must be an absolute URL, got "${raw}"`);
+  }
+};
+
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
+  return join(base, 'runware-mcp');
+}
+
+export const OPTIONS: OptionSpec[] = [
+  {
+    key: 'apiKey',
+    flag: '--api-key',
+    env: 'RUNWARE_API_KEY',
+    description:
+      'Runware API key (stdio mode; hosted mode takes keys from the OAuth page). Prefer the env variable: flags show up in process lists.',
+    default: '(none)',
+    parse: str,
+  },
+  {
+    key: 'apiUrl',
+    flag: '--api-url',
+    env: 'RUNWARE_API_URL',
+    description: 'Runware inference API endpoint',
+    default: 'https://api.runware.ai/v1',
+    parse: url('RUNWARE_API_URL'),
+  },
+  {
+    key: 'contentUrl',
+    flag: '--content-url',
+    env: 'RUNWARE_CONTENT_URL',
+    description: 'Runware content service (catalog)',
+    default: 'https://content.runware.ai',
+    parse: url('RUNWARE_CONTENT_URL'),
+  },
+  {
+    key: 'schemasUrl',
+    flag: '--schemas-url',
+    env: 'RUNWARE_SCHEMAS_URL',
+    description: 'Runware schema service',
+    default: 'https://schemas.runware.ai',
+    parse: url('RUNWARE_SCHEMAS_URL'),
+  },
+  {
+    key: 'offline',
+    flag: '--offline',
+    env: 'RUNWARE_OFFLINE',
+    description: 'Never call the live catalog services; answer from the shipped snapshot',
+    default: 'false',
+    parse: bool('RUNWARE_OFFLINE'),
+  },
+  {
+    key: 'maxCostPerCall',
+    flag: '--max-cost-per-call',
+    env: 'RUNWARE_MAX_COST_PER_CALL',
+    description: 'Refuse any task whose estimated cost (USD) exceeds this',
+    default: '(no cap)',
+    parse: num('RUNWARE_MAX_COST_PER_CALL'),
+  },
+  {
+    key: 'unknownCostPolicy',
+    flag: '--unknown-cost-policy',
+    env: 'RUNWARE_UNKNOWN_COST_POLICY',
+    description: 'allow|deny a capped task whose cost cannot be estimated',
+    default: 'allow',
+    parse: (raw) => {
+      if (raw !== 'allow' && raw !== 'deny')
+        throw new ConfigError(`RUNWARE_UNKNOWN_COST_POLICY must be allow or deny, got "${raw}"`);
+      return raw;
+    },
+  },
+  {
+    key: 'runDeadlineMs',
+    flag: '--run-deadline-ms',
+    env: 'RUNWARE_RUN_DEADLINE_MS',
+    description: 'Longest a run/get_task_details call blocks before answering "processing"',
+    default: '45000',
+    parse: num('RUNWARE_RUN_DEADLINE_MS', { min: 1, int: true }),
+  },
+  {
+    key: 'inlineImageMaxBytes',
+    flag: '--inline-image-max-bytes',
+    env: 'RUNWARE_INLINE_IMAGE_MAX_BYTES',
+    description: 'Inline generated images up to this size as image content (0 = never)',
+    default: '262144',
+    parse: num('RUNWARE_INLINE_IMAGE_MAX_BYTES', { int: true }),
+  },
+  {
+    key: 'upstreamTimeoutMs',
+    flag: '--upstream-timeout-ms',
+    env: 'RUNWARE_UPSTREAM_TIMEOUT_MS',
+    description: 'Timeout of one upstream HTTP request',
+    default: '30000',
+    parse: num('RUNWARE_UPSTREAM_TIMEOUT_MS', { min: 1, int: true }),
+  },
+  {
+    key: 'upstreamMaxRetries',
+    flag: '--upstream-max-retries',
+    env: 'RUNWARE_UPSTREAM_MAX_RETRIES',
+    description: 'Retries on 408/429/5xx/network errors (same taskUUID: never charged twice)',
+    default: '3',
+    parse: num('RUNWARE_UPSTREAM_MAX_RETRIES', { int: true }),
+  },
+  {
+    key: 'dataDir',
+    flag: '--data-dir',
+    env: 'RUNWARE_MCP_DATA_DIR',
+    description: 'Where the SQLite store and generated secrets live',
+    default: '$XDG_DATA_HOME/runware-mcp',
+    parse: str,
+  },
+  {
+    key: 'logLevel',
+    flag: '--log-level',
+    env: 'LOG_LEVEL',
+    description: 'fatal|error|warn|info|debug|trace|silent',
+    default: 'info',
+    parse: (raw) => {
+      if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(raw))
+        throw new ConfigError(
+          `LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${raw}"`,
+        );
+      return raw;
+    },
+  },
+  {
+    key: 'port',
+    flag: '--port',
+    env: 'PORT',
+    description: 'HTTP port',
+    default: '8787',
+    parse: num('PORT', { int: true }),
+    hostedOnly: true,
+  },
+  {
+    key: 'host',
+    flag: '--host',
+    env: 'HOST',
+    description: 'Interface to listen on',
+    default: '127.0.0.1',
+    parse: str,
+    hostedOnly: true,
+  },
+  {
+    key: 'publicUrl',
+    flag: '--public-url',
+    env: 'RUNWARE_MCP_PUBLIC_URL',
+    description: 'Public base URL (issuer and resource) when behind a proxy',
+    default: 'http://<host>:<port>',
+    parse: url('RUNWARE_MCP_PUBLIC_URL'),
+    hostedOnly: true,
+  },
+  {
+    key: 'store',
+    flag: '--store',
+    env: 'RUNWARE_MCP_STORE',
+    description: 'sqlite or redis://host:port/db',
+    default: 'sqlite',
+    parse: (raw) => {
+      if (raw !== 'sqlite' && !/^rediss?:\/\//.test(raw))
+        throw new ConfigError(
+          `RUNWARE_MCP_STORE must be "sqlite" or a redis:// URL, got "${raw.replace(/\/\/[^@]*@/, '//***@')}"`,
+        );
+      return raw;
+    },
+    hostedOnly: true,
+  },
+  {
+    key: 'kek',
+    flag: '--kek',
+    env: 'RUNWARE_MCP_KEK',
+    description:
+      'base64 of 32 random bytes that encrypts stored API keys (generated into the data dir when unset)',
+    default: '(generated)',
+    parse: (raw) => {
+      if (Buffer.from(raw, 'base64').length !== 32)
+        throw new ConfigError('RUNWARE_MCP_KEK must be base64 of exactly 32 bytes');
+      return raw;
+    },
+    hostedOnly: true,
+  },
+];
+
+/** Builds the config from flags and env; throws ConfigError naming the option on bad input. */
+export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process.env): Config {
+  const config = {
+    apiKey: undefined,
+    apiUrl: 'https://api.runware.ai/v1',
+    contentUrl: 'https://content.runware.ai',
+    schemasUrl: 'https://schemas.runware.ai',
+    offline: false,
+    maxCostPerCall: undefined,
+    unknownCostPolicy: 'allow',
+    runDeadlineMs: 45_000,
+    inlineImageMaxBytes: 262_144,
+    upstreamTimeoutMs: 30_000,
+    upstreamMaxRetries: 3,
+    dataDir: defaultDataDir(env),
+    logLevel: 'info',
+    port: 8787,
+    host: '127.0.0.1',
+    publicUrl: undefined,
+    store: 'sqlite',
+    kek: undefined,
+  } as Config;
+  const set = (spec: OptionSpec, raw: string) => {
+    (config as unknown as Record<string, unknown>)[spec.key] = spec.parse(raw);
+  };
+  for (const spec of OPTIONS) {
+    const raw = env[spec.env];
+    if (raw !== undefined && raw !== '') set(spec, raw);
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--'))
+      throw new ConfigError(`Unexpected argument "${arg}". Run with --help to see the options.`);
+    const [flag, inline] = arg.split(/=(.*)/s, 2) as [string, string | undefined];
+    const spec = OPTIONS.find((o) => o.flag === flag);
+    if (!spec) throw new ConfigError(`Unknown option ${flag}. Run with --help to see the options.`);
+    if (spec.key === 'offline' && inline === undefined) {
+      set(spec, 'true');
+      continue;
+    }
+    const raw = inline ?? argv[++i];
+    if (raw === undefined) throw new ConfigError(`Option ${flag} needs a value`);
+    set(spec, raw);
+  }
+  return config;
+}
+
+export function renderHelp(command: 'stdio' | 'serve'): string {
+  const lines =
+    command === 'serve'
+      ? [
+          'Usage: runware-mcp serve [options]',
+          '',
+          'Serves MCP over Streamable HTTP behind OAuth 2.1 (many users, keys kept encrypted server-side).',
+          '',
+        ]
+      : [
+          'Usage: runware-mcp [options]            serve MCP over stdio (RUNWARE_API_KEY from the environment)',
+          '       runware-mcp serve [options]      serve MCP over HTTP with OAuth (see: runware-mcp serve --help)',
+          '       runware-mcp catalog refresh      rewrite the catalog snapshot from the live services',
+          '',
+        ];
+  lines.push('Options (flag, env variable, default):');
+  for (const o of OPTIONS) {
+    if (o.hostedOnly && command !== 'serve') continue;
+    lines.push(`  ${o.flag.padEnd(26)} ${o.env.padEnd(32)} default: ${o.default}`, `      ${o.description}`);
+  }
+  lines.push('  --help                     show this help');
+  return `${lines.join('\n')}\n`;
+}
