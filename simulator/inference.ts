@@ -1,0 +1,567 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { priceOf, type SimCatalog, type SimModel } from './catalog-data.js';
+import { MIME, renderGlb, renderMp4, renderPng, renderSvg, renderWav } from './media.js';
+import { keyIdOf, type SimState, type StoredTask } from './state.js';
+import { validateTask } from './validation.js';
+
+export interface InferenceContext {
+  state: SimState;
+  catalog: SimCatalog;
+  baseUrl: string;
+  asyncDelayMs: number;
+}
+
+type Task = Record<string, unknown> & { taskType?: unknown; taskUUID?: unknown };
+type Item = Record<string, unknown>;
+export interface Envelope {
+  status: number;
+  body: { data?: Item[]; errors?: Item[] };
+}
+
+/** Older SDKs still send these; upstream accepts both spellings. */
+const LEGACY_TASK_TYPES: Record<string, string> = {
+  imageUpscale: 'upscale',
+  imageBackgroundRemoval: 'removeBackground',
+  imageCaption: 'caption',
+  imageControlNetPreProcess: 'controlNetPreprocess',
+  photoMaker: 'imageInference',
+};
+const INFERENCE = new Set([
+  'imageInference',
+  'videoInference',
+  'audioInference',
+  'textInference',
+  '3dInference',
+  'upscale',
+  'removeBackground',
+  'caption',
+  'promptEnhance',
+  'vectorize',
+  'controlNetPreprocess',
+  'imageMasking',
+  'training',
+]);
+/** Upstream only delivers these asynchronously. */
+const ASYNC_ONLY = new Set(['videoInference', '3dInference', 'training']);
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DOCS = 'https://runware.ai/docs/platform/errors';
+
+class TaskFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: Item,
+  ) {
+    super(String(error.message));
+  }
+}
+
+const fail = (status: number, code: string, message: string, extra: Item = {}) =>
+  new TaskFailure(status, { code, message, documentation: DOCS, ...extra });
+
+/** Handles one POST /v1 body (already parsed) for an authenticated key. */
+export function handleTasks(ctx: InferenceContext, tasks: Task[], apiKey: string, dryRun: boolean): Envelope {
+  const data: Item[] = [];
+  const errors: Item[] = [];
+  let worst = 0;
+  for (const raw of tasks) {
+    const taskType = LEGACY_TASK_TYPES[String(raw.taskType)] ?? String(raw.taskType);
+    try {
+      data.push(...runOne(ctx, { ...raw, taskType }, String(raw.taskType), apiKey, dryRun));
+    } catch (error) {
+      const failure =
+        error instanceof TaskFailure
+          ? error
+          : fail(500, 'internalServerError', 'Unexpected simulator failure.');
+      errors.push({ ...failure.error, taskType: raw.taskType, taskUUID: raw.taskUUID });
+      worst = Math.max(worst, failure.status);
+    }
+  }
+  // Per-task errors in a batch: others still succeed (200 with both); all failed -> the error's status.
+  const status = data.length > 0 ? 200 : worst || 200;
+  return { status, body: { ...(data.length ? { data } : {}), ...(errors.length ? { errors } : {}) } };
+}
+
+function runOne(
+  ctx: InferenceContext,
+  task: Task,
+  sentType: string,
+  apiKey: string,
+  dryRun: boolean,
+): Item[] {
+  const taskType = task.taskType as string;
+  if (typeof task.taskUUID !== 'string' || task.taskUUID === '') {
+    throw fail(400, 'missingTaskUUID', 'Missing required parameter taskUUID.', { parameter: 'taskUUID' });
+  }
+  if (!UUID_RE.test(task.taskUUID)) {
+    throw fail(400, 'invalidTaskUUID', 'taskUUID must be a UUID v4.', { parameter: 'taskUUID' });
+  }
+  const taskUUID = task.taskUUID;
+  switch (taskType) {
+    case 'getResponse':
+      return getResponse(ctx, taskUUID, apiKey);
+    case 'getTaskDetails':
+      return [getTaskDetails(ctx, taskUUID, apiKey)];
+    case 'accountManagement':
+      return [accountDetails(ctx, task, apiKey)];
+    case 'modelSearch':
+      return [modelSearch(ctx, task)];
+    case 'imageUpload':
+    case 'mediaStorage':
+      return [mediaStorage(ctx, task, sentType)];
+    case 'modelUpload':
+      return modelUpload(ctx, task);
+    case 'ping':
+      return [{ taskType: 'ping', pong: true }];
+  }
+  if (!INFERENCE.has(taskType)) {
+    throw fail(400, 'invalidTaskType', `Unknown taskType '${String(task.taskType)}'.`, {
+      parameter: 'taskType',
+    });
+  }
+  if (ctx.state.tasks.has(taskUUID)) {
+    throw fail(400, 'conflictTaskUUID', 'A task with this taskUUID was already submitted.', {
+      parameter: 'taskUUID',
+    });
+  }
+  const model = resolveModel(ctx, task);
+  const problems = model ? validateTask(model, { ...task, taskType: model.taskType }) : [];
+  if (problems.length > 0) throw new TaskFailure(400, problems[0]!);
+  const async = task.deliveryMethod === 'async';
+  if (ASYNC_ONLY.has(taskType) && !async) {
+    throw fail(
+      400,
+      'unsupportedDeliveryMethod',
+      `${taskType} is only delivered asynchronously: set deliveryMethod to "async".`,
+      {
+        parameter: 'deliveryMethod',
+        allowedValues: ['async'],
+      },
+    );
+  }
+  const cost = priceOf(model, task);
+  if (dryRun) return [{ taskType: sentType, taskUUID, cost }];
+  const account = ctx.state.accounts.get(apiKey)!;
+  if (ctx.state.faults.insufficientCredits || account.balance < cost) {
+    throw fail(402, 'insufficientCredits', 'Insufficient credits to run this task. Top up your balance.', {
+      parameter: 'apiKey',
+    });
+  }
+  const results = renderResults(ctx, task, sentType);
+  const stored: StoredTask = {
+    keyId: account.keyId,
+    task,
+    taskType: sentType,
+    submittedAt: Date.now(),
+    readyAt: Date.now() + (async ? ctx.asyncDelayMs : 0),
+    results,
+    cost,
+    charged: false,
+  };
+  ctx.state.tasks.set(taskUUID, stored);
+  if (async) return [{ taskType: sentType, taskUUID }];
+  ctx.state.charge(taskUUID, apiKey, cost);
+  return results.map((r) => withCost(r, task, cost, results.length));
+}
+
+function resolveModel(ctx: InferenceContext, task: Task): SimModel | undefined {
+  if (task.model === undefined) {
+    // Legacy utility tasks (and promptEnhance) predate per-model AIRs.
+    if (
+      ['promptEnhance', 'upscale', 'removeBackground', 'caption', 'controlNetPreprocess'].includes(
+        String(task.taskType),
+      )
+    )
+      return undefined;
+    throw fail(400, 'missingModel', 'Missing required parameter model.', { parameter: 'model' });
+  }
+  const model = ctx.catalog.byAir.get(String(task.model)) ?? ctx.catalog.bySlug.get(String(task.model));
+  if (!model) {
+    throw fail(400, 'invalidModel', `The model '${String(task.model)}' does not exist or is not available.`, {
+      parameter: 'model',
+    });
+  }
+  if (model.taskType !== task.taskType) {
+    throw fail(
+      400,
+      'invalidModel',
+      `Model ${model.air} runs taskType ${model.taskType}, not ${String(task.taskType)}.`,
+      {
+        parameter: 'model',
+      },
+    );
+  }
+  return model;
+}
+
+function withCost(item: Item, task: Task, cost: number, count: number): Item {
+  return task.includeCost === true ? { ...item, cost: Math.round((cost / count) * 1e6) / 1e6 } : item;
+}
+
+function seedOf(task: Task): number {
+  if (typeof task.seed === 'number') return task.seed;
+  return createHash('sha256').update(String(task.taskUUID)).digest().readUInt32BE(0);
+}
+
+function store(ctx: InferenceContext, body: Buffer, ext: string): { uuid: string; url: string } {
+  const uuid = randomUUID();
+  ctx.state.media.set(uuid, { body, mime: MIME[ext] ?? 'application/octet-stream' });
+  return { uuid, url: `${ctx.baseUrl}/media/${uuid}.${ext}` };
+}
+
+/** Applies outputType to a media field: URL, base64Data or dataURI. */
+function mediaFields(
+  task: Task,
+  prefix: string,
+  file: { uuid: string; url: string },
+  body: Buffer,
+  mime: string,
+): Item {
+  switch (task.outputType) {
+    case 'base64Data':
+      return { [`${prefix}UUID`]: file.uuid, [`${prefix}Base64Data`]: body.toString('base64') };
+    case 'dataURI':
+      return {
+        [`${prefix}UUID`]: file.uuid,
+        [`${prefix}DataURI`]: `data:${mime};base64,${body.toString('base64')}`,
+      };
+    default:
+      return { [`${prefix}UUID`]: file.uuid, [`${prefix}URL`]: file.url };
+  }
+}
+
+function renderResults(ctx: InferenceContext, task: Task, sentType: string): Item[] {
+  const n = typeof task.numberResults === 'number' ? Math.max(1, task.numberResults) : 1;
+  const base = seedOf(task);
+  const head = { taskType: sentType, taskUUID: task.taskUUID };
+  const image = (seed: number, prefix = 'image') => {
+    const body = renderPng(seed, Number(task.width ?? 1024), Number(task.height ?? 1024));
+    return mediaFields(task, prefix, store(ctx, body, 'png'), body, 'image/png');
+  };
+  const inputUUID =
+    typeof task.inputImage === 'string' && UUID_RE.test(task.inputImage) ? task.inputImage : randomUUID();
+  const items: Item[] = [];
+  for (let i = 0; i < n; i++) {
+    const seed = base + i;
+    switch (task.taskType) {
+      case 'imageInference':
+        items.push({ ...head, ...image(seed), seed, ...(task.safety ? { NSFWContent: false } : {}) });
+        break;
+      case 'videoInference': {
+        const file = store(ctx, renderMp4(seed), 'mp4');
+        items.push({ ...head, videoUUID: file.uuid, videoURL: file.url, seed });
+        break;
+      }
+      case 'audioInference': {
+        const body = renderWav(seed, Number(task.duration ?? 1));
+        items.push({
+          ...head,
+          ...mediaFields(task, 'audio', store(ctx, body, 'wav'), body, 'audio/wav'),
+          seed,
+        });
+        break;
+      }
+      case '3dInference': {
+        const file = store(ctx, renderGlb(), 'glb');
+        items.push({ ...head, seed, outputs: { files: [{ uuid: file.uuid, url: file.url }] } });
+        break;
+      }
+      case 'textInference': {
+        const text = `Simulated answer ${seed % 1000} to: ${lastUserMessage(task).slice(0, 200)}`;
+        const promptTokens = Math.ceil(JSON.stringify(task.messages ?? '').length / 4);
+        const completionTokens = Math.ceil(text.length / 4);
+        items.push({
+          ...head,
+          text,
+          finishReason: 'stop',
+          usage: {
+            promptTokens,
+            completionTokens,
+            totalTokens: promptTokens + completionTokens,
+            thinkingTokens: 0,
+          },
+        });
+        break;
+      }
+      case 'caption':
+        items.push({ ...head, text: `A simulated description of the input image (seed ${seed}).` });
+        break;
+      case 'promptEnhance':
+        break; // one item per version, below
+      case 'upscale':
+      case 'removeBackground':
+        items.push({ ...head, ...image(seed), inputImageUUID: inputUUID });
+        break;
+      case 'vectorize': {
+        const file = store(ctx, renderSvg(seed), 'svg');
+        items.push({ ...head, imageUUID: file.uuid, imageURL: file.url, inputImageUUID: inputUUID });
+        break;
+      }
+      case 'controlNetPreprocess':
+        items.push({ ...head, ...image(seed, 'guideImage'), inputImageUUID: inputUUID });
+        break;
+      case 'imageMasking':
+        items.push({
+          ...head,
+          ...image(seed, 'maskImage'),
+          inputImageUUID: inputUUID,
+          detections: [{ x_min: 10, y_min: 12, x_max: 100, y_max: 120 }],
+        });
+        break;
+      case 'training': {
+        const file = store(ctx, Buffer.from(`simulated safetensors ${seed}`), 'safetensors');
+        items.push({
+          ...head,
+          air: `runware:trained-${seed}@1`,
+          outputs: { files: [{ uuid: file.uuid, url: file.url }] },
+        });
+        break;
+      }
+    }
+  }
+  if (task.taskType === 'promptEnhance') {
+    const versions = typeof task.promptVersions === 'number' ? task.promptVersions : 1;
+    for (let v = 0; v < versions; v++) {
+      items.push({
+        ...head,
+        text: `${String(task.prompt ?? '')}, highly detailed, dramatic lighting, variation ${v + 1}`,
+      });
+    }
+  }
+  return items;
+}
+
+function lastUserMessage(task: Task): string {
+  const messages = Array.isArray(task.messages)
+    ? (task.messages as Array<{ role?: string; content?: unknown }>)
+    : [];
+  const last = [...messages].reverse().find((m) => m.role === 'user');
+  return typeof last?.content === 'string' ? last.content : String(task.positivePrompt ?? task.prompt ?? '');
+}
+
+function ownTask(ctx: InferenceContext, taskUUID: string, apiKey: string): StoredTask {
+  const task = ctx.state.tasks.get(taskUUID);
+  if (!task || task.keyId !== keyIdOf(apiKey)) {
+    throw fail(400, 'taskFailedOrNotFound', `No task with taskUUID ${taskUUID} was found for this API key.`, {
+      parameter: 'taskUUID',
+    });
+  }
+  return task;
+}
+
+function getResponse(ctx: InferenceContext, taskUUID: string, apiKey: string): Item[] {
+  const task = ownTask(ctx, taskUUID, apiKey);
+  const now = Date.now();
+  if (now < task.readyAt) {
+    const total = task.readyAt - task.submittedAt || 1;
+    const progress = Math.min(99, Math.floor(((now - task.submittedAt) / total) * 100));
+    return task.results.map(() => ({ taskType: task.taskType, taskUUID, status: 'processing', progress }));
+  }
+  ctx.state.charge(taskUUID, apiKey, task.cost);
+  return task.results.map((r) => ({
+    ...withCost(r, task.task, task.cost, task.results.length),
+    status: 'success',
+  }));
+}
+
+function getTaskDetails(ctx: InferenceContext, taskUUID: string, apiKey: string): Item {
+  const task = ownTask(ctx, taskUUID, apiKey);
+  const ready = Date.now() >= task.readyAt;
+  return {
+    taskType: 'getTaskDetails',
+    taskUUID,
+    request: [task.task],
+    response: ready
+      ? { data: task.results.map((r) => withCost(r, task.task, task.cost, task.results.length)) }
+      : { data: [{ taskType: task.taskType, taskUUID, status: 'processing' }] },
+  };
+}
+
+function accountDetails(ctx: InferenceContext, task: Task, apiKey: string): Item {
+  const operation = task.operation ?? 'getDetails';
+  if (operation !== 'getDetails') {
+    throw fail(400, 'unsupportedOperation', `Operation '${String(operation)}' is not supported.`, {
+      parameter: 'operation',
+      allowedValues: ['getDetails'],
+    });
+  }
+  const account = ctx.state.accounts.get(apiKey)!;
+  const mine = ctx.state.charges.filter((c) => c.keyId === account.keyId);
+  const spent = mine.reduce((sum, c) => sum + c.cost, 0);
+  return {
+    taskType: 'accountManagement',
+    taskUUID: task.taskUUID,
+    operation: 'getDetails',
+    organizationUUID: '5b0c6a43-2b6f-4a52-9c0e-6d1f3c1b7a11',
+    organizationName: 'Simulated Organisation',
+    AIRSource: 'simorg',
+    balance: { amount: account.balance, freeBalance: 0, currency: 'USD' },
+    apiKeys: [{ apiKey: `${apiKey.slice(0, 3)}…${apiKey.slice(-2)}`, name: 'default', enabled: true }],
+    usage: {
+      today: { credits: round(spent), requests: mine.length },
+      last7Days: { credits: round(spent), requests: mine.length },
+      last30Days: { credits: round(spent), requests: mine.length },
+      total: { credits: round(spent), requests: mine.length },
+    },
+  };
+}
+
+const round = (n: number) => Math.round(n * 1e6) / 1e6;
+
+const COMMUNITY_MODELS: Item[] = [
+  {
+    air: 'civitai:4384@128713',
+    name: 'DreamShaper',
+    version: '8',
+    category: 'checkpoint',
+    architecture: 'sd1x',
+    type: 'base',
+    tags: ['anime', 'illustration'],
+  },
+  {
+    air: 'civitai:133005@782002',
+    name: 'Juggernaut XL',
+    version: 'XI',
+    category: 'checkpoint',
+    architecture: 'sdxl',
+    type: 'base',
+    tags: ['photorealistic'],
+  },
+  {
+    air: 'civitai:101055@128078',
+    name: 'SD XL',
+    version: '1.0',
+    category: 'checkpoint',
+    architecture: 'sdxl',
+    type: 'base',
+    tags: ['base model'],
+  },
+  {
+    air: 'civitai:58390@62833',
+    name: 'Detail Tweaker',
+    version: '1.0',
+    category: 'lora',
+    architecture: 'sd1x',
+    type: 'base',
+    tags: ['detail'],
+  },
+  {
+    air: 'civitai:122359@135867',
+    name: 'Detail Tweaker XL',
+    version: '1.0',
+    category: 'lora',
+    architecture: 'sdxl',
+    type: 'base',
+    tags: ['detail'],
+  },
+];
+
+function modelSearch(ctx: InferenceContext, task: Task): Item {
+  const query = String(task.search ?? '').toLowerCase();
+  const curated: Item[] = ctx.catalog.models.map((m) => ({
+    air: m.air,
+    name: m.name,
+    version: m.air.split('@')[1] ?? '1',
+    category: 'checkpoint',
+    architecture: m.architecture ?? null,
+    type: 'base',
+    tags: m.capabilities,
+    heroImage: m.coverImage ?? null,
+    private: false,
+    source: 'featured',
+  }));
+  const all: Item[] = [
+    ...curated,
+    ...COMMUNITY_MODELS.map((m) => ({ ...m, heroImage: null, private: false, source: 'community' })),
+  ];
+  const matches = all.filter((m) => {
+    if (task.category && m.category !== task.category) return false;
+    if (task.architecture && m.architecture !== task.architecture) return false;
+    return !query || `${m.name} ${m.air} ${(m.tags as string[]).join(' ')}`.toLowerCase().includes(query);
+  });
+  const limit = typeof task.limit === 'number' ? Math.min(100, Math.max(1, task.limit)) : 20;
+  const offset = typeof task.offset === 'number' ? Math.max(0, task.offset) : 0;
+  return {
+    taskType: 'modelSearch',
+    taskUUID: task.taskUUID,
+    totalResults: matches.length,
+    results: matches.slice(offset, offset + limit),
+  };
+}
+
+function mediaStorage(ctx: InferenceContext, task: Task, sentType: string): Item {
+  const operation = sentType === 'imageUpload' ? 'upload' : String(task.operation ?? 'upload');
+  const input = sentType === 'imageUpload' ? task.image : task.media;
+  if (operation === 'delete') {
+    const uuid = String(input ?? '');
+    if (!ctx.state.media.delete(uuid)) {
+      throw fail(400, 'mediaNotFound', `No stored media with UUID ${uuid}.`, { parameter: 'media' });
+    }
+    return { taskType: sentType, taskUUID: task.taskUUID, operation: 'delete', mediaUUID: uuid };
+  }
+  if (operation !== 'upload') {
+    throw fail(400, 'unsupportedOperation', `Operation '${operation}' is not supported.`, {
+      parameter: 'operation',
+      allowedValues: ['upload', 'delete'],
+    });
+  }
+  if (typeof input !== 'string' || input === '') {
+    throw fail(
+      400,
+      sentType === 'imageUpload' ? 'missingImage' : 'missingMedia',
+      'Missing media to upload.',
+      {
+        parameter: sentType === 'imageUpload' ? 'image' : 'media',
+      },
+    );
+  }
+  const body = decodeMedia(input);
+  const file = store(ctx, body.bytes, body.ext);
+  return sentType === 'imageUpload'
+    ? { taskType: sentType, taskUUID: task.taskUUID, imageUUID: file.uuid, imageURL: file.url }
+    : {
+        taskType: sentType,
+        taskUUID: task.taskUUID,
+        operation: 'upload',
+        mediaUUID: file.uuid,
+        mediaURL: file.url,
+      };
+}
+
+function decodeMedia(input: string): { bytes: Buffer; ext: string } {
+  const dataUri = /^data:([\w/+.-]+);base64,(.*)$/s.exec(input);
+  if (dataUri) return { bytes: Buffer.from(dataUri[2]!, 'base64'), ext: extOf(dataUri[1]!) };
+  if (/^https?:\/\//.test(input)) return { bytes: renderPng(input.length, 256, 256), ext: 'png' }; // not fetched: offline
+  if (/^[A-Za-z0-9+/=\s]+$/.test(input) && input.length >= 8) {
+    const bytes = Buffer.from(input, 'base64');
+    return { bytes, ext: bytes.subarray(0, 4).toString('latin1') === '\x89PNG' ? 'png' : 'bin' };
+  }
+  throw fail(400, 'invalidMedia', 'Media must be a public URL, a data URI, base64 data or a media UUID.', {
+    parameter: 'media',
+  });
+}
+
+const extOf = (mime: string) => Object.entries(MIME).find(([, m]) => m === mime)?.[0] ?? 'bin';
+
+function modelUpload(ctx: InferenceContext, task: Task): Item[] {
+  for (const field of ['category', 'architecture', 'format', 'name', 'version', 'downloadURL']) {
+    if (task[field] === undefined) {
+      throw fail(
+        400,
+        `missing${field.charAt(0).toUpperCase()}${field.slice(1)}`,
+        `Missing required parameter ${field}.`,
+        {
+          parameter: field,
+        },
+      );
+    }
+  }
+  const air = typeof task.air === 'string' ? task.air : `simorg:${ctx.state.uploadedModels.size + 1}@1`;
+  ctx.state.uploadedModels.set(air, task);
+  return ['validated', 'downloaded', 'optimized', 'stored', 'ready'].map((status) => ({
+    taskType: 'modelUpload',
+    taskUUID: task.taskUUID,
+    status,
+    message: `Model ${status}.`,
+    air,
+  }));
+}

@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+
+/** Injectable faults; counts are consumed one per /v1 request. */
+export interface Faults {
+  latencyMs: number;
+  status429Count: number;
+  status503Count: number;
+  hangCount: number;
+  malformedJsonCount: number;
+  insufficientCredits: boolean;
+}
+
+export interface StoredTask {
+  keyId: string;
+  task: Record<string, unknown>;
+  taskType: string;
+  submittedAt: number;
+  readyAt: number;
+  /** The finished result items (computed at submit, revealed when ready). */
+  results: Record<string, unknown>[];
+  cost: number;
+  charged: boolean;
+  error?: Record<string, unknown>;
+}
+
+export const keyIdOf = (key: string) => `key_${createHash('sha256').update(key).digest('hex').slice(0, 10)}`;
+
+export const noFaults = (): Faults => ({
+  latencyMs: 0,
+  status429Count: 0,
+  status503Count: 0,
+  hangCount: 0,
+  malformedJsonCount: 0,
+  insufficientCredits: false,
+});
+
+/** Everything the simulator remembers: accounts, tasks, charges, what it was sent. */
+export class SimState {
+  readonly accounts = new Map<string, { keyId: string; balance: number; revoked: boolean }>();
+  readonly tasks = new Map<string, StoredTask>();
+  readonly charges: Array<{ taskUUID: string; keyId: string; cost: number; at: string }> = [];
+  readonly requests: Array<{ keyId: string | null; at: string; dryRun: boolean; tasks: unknown[] }> = [];
+  readonly media = new Map<string, { body: Buffer; mime: string }>();
+  readonly uploadedModels = new Map<string, Record<string, unknown>>();
+  faults: Faults = noFaults();
+
+  constructor(
+    private readonly initialKeys: string[],
+    private readonly initialBalance: number,
+  ) {
+    this.reset();
+  }
+
+  reset(): void {
+    this.accounts.clear();
+    this.tasks.clear();
+    this.charges.length = 0;
+    this.requests.length = 0;
+    this.media.clear();
+    this.faults = noFaults();
+    for (const key of this.initialKeys) this.addKey(key, this.initialBalance);
+  }
+
+  addKey(key: string, balance = this.initialBalance): void {
+    this.accounts.set(key, { keyId: keyIdOf(key), balance, revoked: false });
+  }
+
+  /** Charges a task once; a second call for the same taskUUID is a no-op (the charge log proves it). */
+  charge(taskUUID: string, key: string, cost: number): void {
+    const task = this.tasks.get(taskUUID);
+    if (task?.charged) return;
+    if (task) task.charged = true;
+    const account = this.accounts.get(key);
+    if (!account) return;
+    account.balance = Math.round((account.balance - cost) * 1e6) / 1e6;
+    this.charges.push({ taskUUID, keyId: account.keyId, cost, at: new Date().toISOString() });
+  }
+}
