@@ -1,0 +1,173 @@
+import {
+  type CallToolResult,
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { Catalog } from '../catalog/catalog.js';
+import { ALL_TOOLS } from '../tools/index.js';
+import { schemaResourceUri } from '../tools/model-schema.js';
+import { errorResult, toolError } from '../tools/tool-result.js';
+import type { Principal, ToolContext, ToolDefinition, ToolDeps } from './tool-definition.js';
+
+export const SERVER_INFO = { name: 'runware', title: 'Runware', version: '0.1.0' };
+
+const INSTRUCTIONS =
+  'Runware generates images, video, audio, 3D and text. Flow: list_models (filter by capability/category or search) -> model_schema and model_pricing for the chosen AIR -> run {model, ...parameters} -> if status is "processing", get_task_details {taskUUID}. Results carry output URLs and the cost in USD. Browse tools need no API key.';
+
+const SCHEMA_URI = /^runware:\/\/models\/([^/]+)\/schema$/;
+
+interface CompiledTool {
+  def: ToolDefinition;
+  validate: ValidateFunction;
+}
+
+/**
+ * Builds everything once (tool list, JSON Schemas, compiled argument validators, resource list) and returns
+ * a per-principal factory that only wires prebuilt handlers into a fresh low-level Server: nearly free, which
+ * matters because hosted mode builds a server per HTTP request.
+ */
+export function createServerFactory(
+  deps: ToolDeps,
+  tools: ToolDefinition[] = ALL_TOOLS,
+): (principal: Principal) => Server {
+  const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: false });
+  addFormats.default(ajv);
+  const compiled = new Map<string, CompiledTool>(
+    tools.map((def) => [def.name, { def, validate: ajv.compile(def.inputSchema) }]),
+  );
+  const toolList = {
+    tools: tools.map((t) => ({
+      name: t.name,
+      title: t.title,
+      description: t.description,
+      inputSchema: t.inputSchema,
+      ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
+      annotations: { title: t.title, ...t.annotations },
+    })),
+  };
+  const resourceTemplates = {
+    resourceTemplates: [
+      {
+        uriTemplate: 'runware://models/{air}/schema',
+        name: 'model-schema',
+        title: 'Model parameter schema',
+        description: "JSON Schema of a model's run parameters (AIR URL-encoded)",
+        mimeType: 'application/schema+json',
+      },
+    ],
+  };
+  const resourceList = () => ({
+    resources: deps.catalog.models().map((m) => ({
+      uri: schemaResourceUri(m.air),
+      name: `${m.air} schema`,
+      title: `${m.name} parameters`,
+      mimeType: 'application/schema+json',
+    })),
+  });
+
+  async function callTool(
+    principal: Principal,
+    request: {
+      params: { name: string; arguments?: Record<string, unknown>; _meta?: Record<string, unknown> };
+    },
+    ctx: ServerContext,
+    server: Server,
+  ): Promise<CallToolResult> {
+    const { name, arguments: args = {} } = request.params;
+    const tool = compiled.get(name);
+    if (!tool)
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
+        `Unknown tool "${name}". Call tools/list for the available tools.`,
+      );
+    const result = await runTool(tool, principal, args, ctx);
+    return server.projectCallToolResult(result, tool.def.outputSchema);
+  }
+
+  async function runTool(
+    tool: CompiledTool,
+    principal: Principal,
+    args: Record<string, unknown>,
+    ctx: ServerContext,
+  ): Promise<CallToolResult> {
+    if (!tool.validate(args)) {
+      const problems = (tool.validate.errors ?? []).map((e) => {
+        const field =
+          e.instancePath.replace(/^\//, '').replace(/\//g, '.') ||
+          (e.params as { missingProperty?: string; additionalProperty?: string }).missingProperty ||
+          (e.params as { additionalProperty?: string }).additionalProperty ||
+          'arguments';
+        return `- ${field}: ${e.message}${e.keyword === 'enum' ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : ''}`;
+      });
+      return toolError(`Invalid arguments for ${tool.def.name}:\n${problems.join('\n')}`);
+    }
+    if (tool.def.requiresKey && !principal.apiKey) {
+      return toolError(
+        principal.mode === 'stdio'
+          ? `${tool.def.name} needs a Runware API key. Set RUNWARE_API_KEY in this MCP server's environment (get a key at https://my.runware.ai) and restart it. Browse tools (list_models, model_details, model_pricing, model_schema, ...) work without one.`
+          : `${tool.def.name} needs a Runware API key: reconnect this MCP server and paste your key.`,
+      );
+    }
+    const progressToken = ctx.mcpReq._meta?.progressToken;
+    const toolCtx: ToolContext = {
+      principal,
+      deps,
+      signal: ctx.mcpReq.signal,
+      progress: async (progress, total, message) => {
+        if (progressToken === undefined) return;
+        await ctx.mcpReq
+          .notify({
+            method: 'notifications/progress',
+            params: {
+              progressToken,
+              progress,
+              ...(total === undefined ? {} : { total }),
+              ...(message ? { message } : {}),
+            },
+          })
+          .catch(() => undefined);
+      },
+    };
+    try {
+      return await tool.def.handler(args, toolCtx);
+    } catch (error) {
+      return errorResult(error, principal);
+    }
+  }
+
+  return (principal) => {
+    const server = new Server(SERVER_INFO, {
+      capabilities: { tools: {}, resources: {} },
+      instructions: INSTRUCTIONS,
+    });
+    server.setRequestHandler('tools/list', () => toolList as never);
+    server.setRequestHandler('tools/call', (request, ctx) =>
+      callTool(principal, request as never, ctx, server),
+    );
+    server.setRequestHandler('resources/list', resourceList);
+    server.setRequestHandler('resources/templates/list', () => resourceTemplates);
+    server.setRequestHandler('resources/read', (request) => readSchemaResource(deps, request.params.uri));
+    return server;
+  };
+}
+
+async function readSchemaResource(deps: ToolDeps, uri: string) {
+  const match = SCHEMA_URI.exec(uri);
+  const air = match ? decodeURIComponent(match[1]!) : undefined;
+  const schema = air ? await deps.catalog.requestSchema(air) : undefined;
+  if (!air || !schema) {
+    throw new ProtocolError(
+      ProtocolErrorCode.InvalidParams,
+      `Unknown resource ${uri}. Resources are runware://models/{air}/schema; see resources/list.`,
+    );
+  }
+  return {
+    contents: [
+      { uri, mimeType: 'application/schema+json', text: JSON.stringify(Catalog.agentSchema(schema)) },
+    ],
+  };
+}

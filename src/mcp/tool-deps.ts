@@ -1,0 +1,42 @@
+import { Catalog } from '../catalog/catalog.js';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../config/logger.js';
+import { type RetryInfo, RunwareClient } from '../runware/client.js';
+import { ContentClient } from '../runware/content-client.js';
+import { SchemaClient } from '../runware/schema-client.js';
+import type { Store } from '../store/store.js';
+import { createTaskService } from '../tasks/task-service.js';
+import type { ToolDeps } from './tool-definition.js';
+
+export interface ToolDepsOptions {
+  /** Opened lazily on the first task record (stdio keeps SQLite off its start-up path). */
+  store: () => Promise<Store>;
+  onRetry?: (info: RetryInfo) => void;
+}
+
+/** The long-lived services every tool call shares, built once at start by the stdio and HTTP entries. */
+export function createToolDeps(config: Config, logger: Logger, options: ToolDepsOptions): ToolDeps {
+  const live = config.offline
+    ? undefined
+    : {
+        content: new ContentClient({ baseUrl: config.contentUrl, timeoutMs: 5000 }),
+        schemas: new SchemaClient({ baseUrl: config.schemasUrl, timeoutMs: 5000 }),
+      };
+  const catalog = new Catalog({ live, logger });
+  if (live) setImmediate(() => void catalog.revalidate());
+  return {
+    config,
+    logger,
+    catalog,
+    tasks: createTaskService({ store: options.store, logger }),
+    runware: (apiKey) =>
+      new RunwareClient({
+        apiUrl: config.apiUrl,
+        apiKey,
+        timeoutMs: config.upstreamTimeoutMs,
+        maxRetries: config.upstreamMaxRetries,
+        ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+        userAgent: 'runware-mcp/0.1.0',
+      }),
+  };
+}

@@ -1,0 +1,109 @@
+import type { RunwareClient } from '../runware/client.js';
+import { RunwareError } from '../runware/errors.js';
+import type { TaskObject } from '../runware/types.js';
+import { extractOutputs, totalCost } from './outputs.js';
+import type { TaskRecord, TaskService } from './task-service.js';
+
+/** Task types upstream delivers asynchronously (or that take long enough to need polling). */
+export const ASYNC_TASK_TYPES = new Set(['videoInference', 'audioInference', '3dInference', 'training']);
+
+export type Progress = (done: number, expected: number, message: string) => void;
+
+export interface RunOptions {
+  client: RunwareClient;
+  tasks: TaskService;
+  ownerId: string;
+  signal?: AbortSignal | undefined;
+  deadlineMs: number;
+  onProgress?: Progress;
+}
+
+/**
+ * Submits one task and follows it to a final state or the deadline. The record is written before the task
+ * goes upstream, so a crash or a timeout never loses it; completion is recorded exactly once.
+ */
+export async function submitTask(task: TaskObject, opts: RunOptions): Promise<TaskRecord> {
+  const now = new Date().toISOString();
+  const record: TaskRecord = {
+    taskUUID: task.taskUUID,
+    ownerId: opts.ownerId,
+    model: String(task.model ?? ''),
+    taskType: task.taskType,
+    status: 'processing',
+    outputs: [],
+    expected: expectedResults(task),
+    deliveryMethod: task.deliveryMethod === 'async' ? 'async' : 'sync',
+    createdAt: now,
+    updatedAt: now,
+  };
+  await opts.tasks.record(record);
+  let items: Awaited<ReturnType<RunwareClient['runTask']>>;
+  try {
+    items = await opts.client.runTask(task, { signal: opts.signal });
+  } catch (error) {
+    // Definitive refusals end the task; transient failures leave it "processing" for get_task_details.
+    if (error instanceof RunwareError && ['validation', 'auth', 'quota', 'safety'].includes(error.category)) {
+      await opts.tasks.complete({
+        ...record,
+        status: 'error',
+        error: { code: error.code, message: error.message },
+      });
+    }
+    throw error;
+  }
+  if (record.deliveryMethod === 'sync') {
+    return opts.tasks.complete({
+      ...record,
+      status: 'success',
+      outputs: extractOutputs(items),
+      ...costOf(items),
+    });
+  }
+  opts.onProgress?.(0, record.expected, 'Submitted; waiting for Runware to start.');
+  return followTask(record, opts);
+}
+
+/** Polls an async task until done, the deadline or cancellation; records the final state once. */
+export async function followTask(record: TaskRecord, opts: RunOptions): Promise<TaskRecord> {
+  const started = Date.parse(record.createdAt);
+  const result = await opts.client.pollUntilDone(record.taskUUID, {
+    expected: record.expected,
+    signal: opts.signal,
+    deadlineMs: opts.deadlineMs,
+    onProgress: (p) => {
+      const seconds = Math.round((Date.now() - started) / 1000);
+      const pct = p.progress === undefined ? '' : ` (${p.progress}%)`;
+      opts.onProgress?.(
+        p.done,
+        p.expected,
+        `${p.done}/${p.expected} finished after ${seconds} s${pct}; still generating.`,
+      );
+    },
+  });
+  if (!result.done) return record;
+  const failed = result.errors[0];
+  if (failed && result.items.length === 0) {
+    return opts.tasks.complete({
+      ...record,
+      status: 'error',
+      error: { code: failed.code, message: failed.message },
+    });
+  }
+  return opts.tasks.complete({
+    ...record,
+    status: 'success',
+    outputs: extractOutputs(result.items),
+    ...costOf(result.items),
+  });
+}
+
+function costOf(items: Parameters<typeof totalCost>[0]): { cost?: number } {
+  const cost = totalCost(items);
+  return cost === undefined ? {} : { cost };
+}
+
+function expectedResults(task: TaskObject): number {
+  if (task.taskType === 'promptEnhance')
+    return typeof task.promptVersions === 'number' ? task.promptVersions : 1;
+  return typeof task.numberResults === 'number' && task.numberResults > 0 ? task.numberResults : 1;
+}

@@ -1,0 +1,83 @@
+import type { ToolDefinition } from '../mcp/tool-definition.js';
+import type { ResultItem } from '../runware/types.js';
+import { extractOutputs, totalCost } from '../tasks/outputs.js';
+import { followTask } from '../tasks/task-runner.js';
+import type { TaskRecord } from '../tasks/task-service.js';
+import { renderTask, TASK_RESULT_SCHEMA } from './task-result.js';
+import { errorResult, ToolFailure } from './tool-result.js';
+
+export const getTaskDetailsTool: ToolDefinition<{ taskUUID: string }> = {
+  name: 'get_task_details',
+  title: 'Get task details',
+  description:
+    'The status and outputs of a task run returned (same shape as run). For a task still processing it waits up to the deadline and reports progress; call again if it is still processing. Never charges again.',
+  inputSchema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['taskUUID'],
+    properties: {
+      taskUUID: { type: 'string', pattern: '^[0-9a-fA-F-]{36}$', description: 'taskUUID from run' },
+    },
+  },
+  outputSchema: TASK_RESULT_SCHEMA,
+  annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true },
+  requiresKey: true,
+  async handler({ taskUUID }, ctx) {
+    const client = ctx.deps.runware(ctx.principal.apiKey!);
+    try {
+      const local = await ctx.deps.tasks.get(taskUUID, ctx.principal.ownerId);
+      if (local) {
+        if (local.status !== 'processing') return renderTask(local);
+        const followed = await followTask(local, {
+          client,
+          tasks: ctx.deps.tasks,
+          ownerId: ctx.principal.ownerId,
+          signal: ctx.signal,
+          deadlineMs: ctx.deps.config.runDeadlineMs,
+          onProgress: (done, expected, message) => void ctx.progress(done, expected, message),
+        });
+        return renderTask(followed);
+      }
+      return renderTask(fromUpstream(await client.getTaskDetails(taskUUID), taskUUID, ctx.principal.ownerId));
+    } catch (error) {
+      if (
+        error instanceof Error &&
+        'category' in error &&
+        (error as { category: string }).category === 'notFound'
+      ) {
+        return errorResult(new ToolFailure(`No task ${taskUUID} was found for this account.`), ctx.principal);
+      }
+      return errorResult(error, ctx.principal);
+    }
+  },
+};
+
+/** A task this server did not record (another client ran it): upstream's archive in the same shape. */
+function fromUpstream(details: ResultItem, taskUUID: string, ownerId: string): TaskRecord {
+  const request = (Array.isArray(details.request) ? details.request[0] : details.request) as
+    | Record<string, unknown>
+    | undefined;
+  const response = (details.response ?? {}) as {
+    data?: ResultItem[];
+    errors?: Array<{ code?: string; message?: string }>;
+  };
+  const items = (response.data ?? []).filter((i) => i.status !== 'processing');
+  const processing = (response.data ?? []).some((i) => i.status === 'processing');
+  const failed = response.errors?.[0];
+  const now = new Date().toISOString();
+  const cost = totalCost(items);
+  return {
+    taskUUID,
+    ownerId,
+    model: String(request?.model ?? ''),
+    taskType: String(request?.taskType ?? items[0]?.taskType ?? 'unknown'),
+    status: failed ? 'error' : processing ? 'processing' : 'success',
+    outputs: extractOutputs(items),
+    expected: items.length || 1,
+    deliveryMethod: request?.deliveryMethod === 'async' ? 'async' : 'sync',
+    createdAt: now,
+    updatedAt: now,
+    ...(cost === undefined ? {} : { cost }),
+    ...(failed ? { error: { code: failed.code ?? 'error', message: failed.message ?? '' } } : {}),
+  };
+}

@@ -1,0 +1,104 @@
+import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/server';
+import type { TaskRecord } from '../tasks/task-service.js';
+import { toolResult, usd } from './tool-result.js';
+
+/** The structured shape run and get_task_details share. */
+export const TASK_RESULT_SCHEMA = {
+  type: 'object',
+  required: ['taskUUID', 'taskType', 'status', 'outputs'],
+  properties: {
+    taskUUID: { type: 'string' },
+    taskType: { type: 'string' },
+    model: { type: 'string' },
+    status: { type: 'string', enum: ['processing', 'success', 'error'] },
+    cost: { type: 'number', description: 'USD charged' },
+    outputs: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['type'],
+        properties: {
+          type: { type: 'string' },
+          url: { type: 'string' },
+          uuid: { type: 'string' },
+          seed: { type: 'number' },
+          text: { type: 'string' },
+          mimeType: { type: 'string' },
+        },
+      },
+    },
+    error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+    elapsedMs: { type: 'number' },
+    createdAt: { type: 'string' },
+    completedAt: { type: 'string' },
+  },
+} as const;
+
+const NOUN: Record<string, string> = {
+  image: 'image',
+  video: 'video',
+  audio: 'audio clip',
+  '3d': '3D model',
+  text: 'text',
+  file: 'file',
+  model: 'model',
+};
+
+/**
+ * Renders a task as run and get_task_details answer it: URLs in the text and in structuredContent (never
+ * base64), a resource_link per file, and an inline image block only when the caller fetched a small preview.
+ */
+export function renderTask(
+  task: TaskRecord,
+  options: { elapsedMs?: number; previews?: ContentBlock[] } = {},
+): CallToolResult {
+  const structured: Record<string, unknown> = {
+    taskUUID: task.taskUUID,
+    taskType: task.taskType,
+    model: task.model,
+    status: task.status,
+    outputs: task.outputs,
+    createdAt: task.createdAt,
+    ...(task.cost === undefined ? {} : { cost: task.cost }),
+    ...(task.error ? { error: task.error } : {}),
+    ...(task.completedAt ? { completedAt: task.completedAt } : {}),
+    ...(options.elapsedMs === undefined ? {} : { elapsedMs: options.elapsedMs }),
+  };
+  const links: ContentBlock[] = task.outputs
+    .filter((o) => o.url)
+    .map((o, i) => ({
+      type: 'resource_link',
+      uri: o.url!,
+      name: `${o.type}-${i + 1}${o.url!.match(/\.[a-z0-9]+(?=$|\?)/i)?.[0] ?? ''}`,
+      ...(o.mimeType ? { mimeType: o.mimeType } : {}),
+    }));
+  const result = toolResult(structured, summary(task, options.elapsedMs), [
+    ...links,
+    ...(options.previews ?? []),
+  ]);
+  if (task.status === 'error') result.isError = true;
+  return result;
+}
+
+function summary(task: TaskRecord, elapsedMs?: number): string {
+  const took = elapsedMs === undefined ? '' : ` in ${(elapsedMs / 1000).toFixed(1)} s`;
+  if (task.status === 'processing') {
+    return `Task ${task.taskUUID} (${task.taskType}, ${task.model}) is still processing. Call get_task_details {"taskUUID": "${task.taskUUID}"} in a little while to get the result; it is not charged again.`;
+  }
+  if (task.status === 'error') {
+    return `Task ${task.taskUUID} failed: ${task.error?.code ?? 'error'}: ${task.error?.message ?? 'unknown error'}`;
+  }
+  const counts = new Map<string, number>();
+  for (const o of task.outputs) counts.set(o.type, (counts.get(o.type) ?? 0) + 1);
+  const what =
+    [...counts]
+      .map(([type, n]) => `${n} ${NOUN[type] ?? type}${n === 1 || type === 'text' ? '' : 's'}`)
+      .join(', ') || 'no outputs';
+  const lines = [`Generated ${what}${took}. Cost: ${usd(task.cost)}. taskUUID: ${task.taskUUID}`];
+  for (const o of task.outputs) {
+    if (o.url) lines.push(`- ${o.type}: ${o.url}${o.seed === undefined ? '' : ` (seed ${o.seed})`}`);
+    else if (o.text !== undefined) lines.push(o.text);
+    else if (o.uuid) lines.push(`- ${o.type} uuid: ${o.uuid}`);
+  }
+  return lines.join('\n');
+}

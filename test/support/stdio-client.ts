@@ -1,0 +1,43 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/client';
+import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+
+const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+export interface StdioSession {
+  client: Client;
+  /** Everything the server wrote to stderr so far (its logs). */
+  stderr: () => string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** Spawns the built CLI as a real stdio child and connects the official SDK client to it. */
+export async function connectStdio(
+  env: Record<string, string> = {},
+  options: { dataDir?: string } = {},
+): Promise<StdioSession> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'runware-mcp-'));
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI],
+    env: {
+      ...getDefaultEnvironment(),
+      RUNWARE_OFFLINE: '1',
+      RUNWARE_MCP_DATA_DIR: dataDir,
+      LOG_LEVEL: 'debug',
+      ...env,
+    },
+    stderr: 'pipe',
+  });
+  let err = '';
+  transport.stderr?.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
+  const client = new Client({ name: 'runware-mcp-tests', version: '1.0.0' });
+  await client.connect(transport);
+  return { client, stderr: () => err, dataDir, close: () => client.close() };
+}
