@@ -1,0 +1,203 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectStdio, type StdioSession } from './support/stdio-client.js';
+
+let s: StdioSession;
+type Structured = Record<string, unknown> & {
+  models?: Array<Record<string, unknown>>;
+  total?: number;
+  nextCursor?: string;
+};
+const call = async (name: string, args: Record<string, unknown> = {}) => {
+  const result = await s.client.callTool({ name, arguments: args });
+  return result as {
+    isError?: boolean;
+    content: Array<Record<string, unknown> & { type: string; text?: string }>;
+    structuredContent?: Structured;
+  };
+};
+const text = (r: Awaited<ReturnType<typeof call>>) => r.content.map((c) => c.text ?? '').join('\n');
+
+beforeAll(async () => {
+  s = await connectStdio({ RUNWARE_API_KEY: '' });
+});
+afterAll(() => s?.close());
+
+describe('stdio server: tools/list', () => {
+  it('lists all twelve tools with schemas and annotations', async () => {
+    const { tools } = await s.client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(
+      [
+        'account',
+        'get_task_details',
+        'list_capabilities',
+        'list_models',
+        'media_storage',
+        'model_details',
+        'model_examples',
+        'model_pricing',
+        'model_schema',
+        'model_search',
+        'model_upload',
+        'run',
+      ].sort(),
+    );
+    for (const name of [
+      'list_models',
+      'model_details',
+      'model_examples',
+      'model_pricing',
+      'list_capabilities',
+      'model_schema',
+    ]) {
+      const tool = tools.find((t) => t.name === name)!;
+      expect(tool.annotations?.readOnlyHint, name).toBe(true);
+      expect(tool.outputSchema?.type, name).toBe('object');
+    }
+    expect(tools.find((t) => t.name === 'media_storage')!.annotations?.destructiveHint).toBe(true);
+  });
+});
+
+describe('stdio server: browse tools with no API key', () => {
+  it('list_models filters by category, capability, creator and text, with structured records', async () => {
+    const video = await call('list_models', { category: 'video' });
+    expect(video.isError).toBeFalsy();
+    expect(video.structuredContent!.models!.length).toBeGreaterThan(0);
+    expect(video.structuredContent!.models!.every((m) => m.category === 'video')).toBe(true);
+    const t2i = await call('list_models', { capability: 'io:text-to-image', search: 'flux' });
+    expect(t2i.structuredContent!.models!.map((m) => m.air)).toContain('runware:101@1');
+    const byCreator = await call('list_models', { creator: 'google' });
+    expect(byCreator.structuredContent!.models!.every((m) => m.creator === 'google')).toBe(true);
+    const typo = await call('list_models', { search: 'flxu dev' });
+    expect(typo.structuredContent!.models![0]!.air).toBe('runware:101@1');
+    expect(text(t2i)).toContain('runware:101@1');
+  });
+
+  it('paginates with an opaque cursor that walks every model once', async () => {
+    const all = await call('list_models', { limit: 100 });
+    const total = all.structuredContent!.total!;
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await call('list_models', { limit: 1, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.structuredContent!.models!.map((m) => String(m.air)));
+      cursor = page.structuredContent!.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(total);
+    expect(new Set(seen).size).toBe(total);
+    const bad = await call('list_models', { cursor: 'not-a-cursor' });
+    expect(bad.isError).toBe(true);
+    expect(text(bad)).toMatch(/cursor/);
+  });
+
+  it('model_details, model_examples and model_pricing answer from the snapshot', async () => {
+    const details = await call('model_details', { air: 'runware:101@1' });
+    expect(details.structuredContent!.model).toMatchObject({
+      air: 'runware:101@1',
+      name: 'FLUX.1 [dev]',
+      creator: 'black-forest-labs',
+    });
+    const examples = await call('model_examples', { air: 'bfl-flux-1-dev' });
+    expect((examples.structuredContent!.examples as unknown[]).length).toBeGreaterThan(0);
+    const pricing = await call('model_pricing', { air: 'google:3@3' });
+    expect(pricing.structuredContent).toMatchObject({
+      air: 'google:3@3',
+      pricingOverview: expect.any(String),
+    });
+    expect(
+      (pricing.structuredContent!.pricingExamples as Array<{ price: number }>)[0]!.price,
+    ).toBeGreaterThan(0);
+  });
+
+  it('list_capabilities returns the taxonomy, filterable by family', async () => {
+    const all = await call('list_capabilities');
+    const caps = all.structuredContent!.capabilities as Array<{ id: string; label: string }>;
+    expect(caps.length).toBeGreaterThanOrEqual(30);
+    const io = await call('list_capabilities', { kind: 'io' });
+    expect(
+      (io.structuredContent!.capabilities as Array<{ id: string }>).every((c) => c.id.startsWith('io:')),
+    ).toBe(true);
+  });
+
+  it('model_schema returns the schema as an embedded resource without transport fields', async () => {
+    const result = await call('model_schema', { model: 'runware:101@1' });
+    const resource = result.content.find((c) => c.type === 'resource') as {
+      resource: { uri: string; text: string };
+    };
+    expect(resource.resource.uri).toBe('runware://models/runware%3A101%401/schema');
+    const schema = JSON.parse(resource.resource.text) as {
+      properties: Record<string, unknown>;
+      required: string[];
+    };
+    for (const field of ['taskType', 'taskUUID', 'webhookURL', 'deliveryMethod', 'includeCost'])
+      expect(schema.properties).not.toHaveProperty(field);
+    expect(schema.required).toContain('positivePrompt');
+    expect(schema.properties.width).toMatchObject({ type: 'integer', minimum: 128, maximum: 2048 });
+  });
+
+  it('lists every model schema as a resource and reads one', async () => {
+    const { resources } = await s.client.listResources();
+    expect(resources.length).toBeGreaterThanOrEqual(2);
+    const { resourceTemplates } = await s.client.listResourceTemplates();
+    expect(resourceTemplates[0]!.uriTemplate).toBe('runware://models/{air}/schema');
+    const read = await s.client.readResource({ uri: 'runware://models/google%3A3%403/schema' });
+    const schema = JSON.parse(String((read.contents[0] as { text: string }).text)) as {
+      properties: Record<string, unknown>;
+    };
+    expect(schema.properties).toHaveProperty('duration');
+    expect(schema.properties).not.toHaveProperty('taskUUID');
+    await expect(s.client.readResource({ uri: 'runware://models/nope%3A1%401/schema' })).rejects.toThrow(
+      /Unknown resource/,
+    );
+  });
+});
+
+describe('stdio server: bad input gets clear errors and the server keeps answering', () => {
+  it('suggests the closest models for an unknown AIR', async () => {
+    const result = await call('model_details', { air: 'runware:101@9' });
+    expect(result.isError).toBe(true);
+    expect(text(result)).toMatch(/Unknown model "runware:101@9"\. Closest matches: runware:101@1/);
+  });
+
+  it('rejects wrong types and unknown filter values with actionable messages', async () => {
+    const wrongType = await call('list_models', { limit: 'ten', category: 'sculpture' });
+    expect(wrongType.isError).toBe(true);
+    expect(text(wrongType)).toMatch(/limit/);
+    expect(text(wrongType)).toMatch(/category.*image, video, audio, text, 3d/s);
+    const unknownCapability = await call('list_models', { capability: 'io:text-to-smell' });
+    expect(text(unknownCapability)).toMatch(/Unknown capability "io:text-to-smell".*list_capabilities/);
+    const unknownCreator = await call('list_models', { creator: 'nobody' });
+    expect(text(unknownCreator)).toMatch(/Unknown creator "nobody"\. Known creators: .*google/);
+    const missing = await call('model_pricing', {});
+    expect(text(missing)).toMatch(/air/);
+    await expect(s.client.callTool({ name: 'no_such_tool', arguments: {} })).rejects.toThrow(/Unknown tool/);
+    expect((await call('list_capabilities')).isError).toBeFalsy();
+  });
+
+  it('key-holding tools explain how to set RUNWARE_API_KEY', async () => {
+    for (const [name, args] of [
+      ['run', { model: 'runware:101@1', positivePrompt: 'x' }],
+      ['get_task_details', { taskUUID: '00000000-0000-4000-8000-000000000000' }],
+      ['model_search', { search: 'flux' }],
+      ['media_storage', { media: 'https://example.com/a.png' }],
+      [
+        'model_upload',
+        {
+          category: 'lora',
+          architecture: 'sdxl',
+          name: 'x',
+          version: '1',
+          downloadURL: 'https://example.com/x.safetensors',
+        },
+      ],
+      ['account', {}],
+    ] as const) {
+      const result = await call(name, args);
+      expect(result.isError, name).toBe(true);
+      expect(text(result), name).toMatch(/RUNWARE_API_KEY/);
+    }
+  });
+
+  it('writes nothing but protocol on stdout and logs to stderr', async () => {
+    expect(s.stderr()).toMatch(/"msg":"runware-mcp stdio ready"/);
+  });
+});
