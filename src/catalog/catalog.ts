@@ -9,7 +9,7 @@ import {
   type ModelRecord,
   toModelRecord,
 } from './model-record.js';
-import { type ModelQuery, SearchIndex, withinEdits } from './search-index.js';
+import { editDistance, type ModelQuery, SearchIndex } from './search-index.js';
 import { loadSnapshot, type Snapshot } from './snapshot.js';
 
 export interface ListResult {
@@ -107,17 +107,20 @@ export class Catalog {
     return result;
   }
 
-  /** Closest AIRs/slugs/names to something that matched nothing, best first. */
+  /** Closest AIRs/slugs/names to something that matched nothing, best first (edit distance, then weight). */
   suggest(input: string, max = 5): ModelFile[] {
     const text = input.trim().toLowerCase();
-    const ranked = this.state.index.query({ search: text.replace(/[:@]/g, ' ') }).slice(0, max);
-    if (ranked.length >= max) return ranked;
-    const extra = this.state.snapshot.models.filter(
-      (m) =>
-        !ranked.includes(m) &&
-        (withinEdits(text, m.air.toLowerCase(), 3) || m.air.split(':')[0] === text.split(':')[0]),
-    );
-    return [...ranked, ...extra].slice(0, max);
+    const distance = (m: ModelFile) =>
+      Math.min(
+        editDistance(text, m.air.toLowerCase()),
+        editDistance(text, m.model),
+        editDistance(text, m.name.toLowerCase()),
+      );
+    return this.state.snapshot.models
+      .map((m) => ({ m, d: distance(m) }))
+      .sort((a, b) => a.d - b.d || b.m.weight - a.m.weight)
+      .slice(0, max)
+      .map((x) => x.m);
   }
 
   taskType(air: string): string | undefined {
