@@ -120,7 +120,7 @@ describe('stdio server: browse tools with no API key', () => {
 
   it('model_schema returns the schema as an embedded resource without transport fields', async () => {
     const result = await call('model_schema', { model: 'runware:101@1' });
-    const resource = result.content.find((c) => c.type === 'resource') as {
+    const resource = result.content.find((c) => c.type === 'resource') as unknown as {
       resource: { uri: string; text: string };
     };
     expect(resource.resource.uri).toBe('runware://models/runware%3A101%401/schema');
