@@ -36,6 +36,8 @@ export class SearchIndex {
   private readonly byCreator = new Map<string, Set<number>>();
   private readonly exactId = new Map<string, number>();
   private readonly orders: Record<Exclude<SortOrder, 'relevance'>, number[]>;
+  /** Position of each model in each order, for sorting search hits without re-comparing records. */
+  private readonly rank: Record<Exclude<SortOrder, 'relevance'>, Int32Array>;
 
   constructor(private readonly models: readonly ModelFile[]) {
     models.forEach((m, i) => {
@@ -67,6 +69,18 @@ export class SearchIndex {
       ),
       name: [...indices].sort((a, b) => byName(models[a]!, models[b]!)),
     };
+    const rankOf = (order: number[]) => {
+      const r = new Int32Array(models.length);
+      order.forEach((i, pos) => {
+        r[i] = pos;
+      });
+      return r;
+    };
+    this.rank = {
+      weight: rankOf(this.orders.weight),
+      newest: rankOf(this.orders.newest),
+      name: rankOf(this.orders.name),
+    };
   }
 
   private post(text: string, index: number, weight: number): void {
@@ -83,34 +97,48 @@ export class SearchIndex {
       q.category ? (this.byCategory.get(q.category) ?? new Set<number>()) : undefined,
       q.capability ? (this.byCapability.get(q.capability) ?? new Set<number>()) : undefined,
       q.creator ? (this.byCreator.get(q.creator) ?? new Set<number>()) : undefined,
-    ].filter((s): s is Set<number> => s !== undefined);
-    const passes = (i: number) => filters.every((s) => s.has(i));
+    ].filter((f): f is Set<number> => f !== undefined);
+    const passes = (i: number) => filters.every((f) => f.has(i));
     const search = q.search?.trim();
     if (!search) {
       const order = this.orders[q.sort === 'relevance' || !q.sort ? 'weight' : q.sort];
       return order.filter(passes).map((i) => this.models[i]!);
     }
-    const scores = this.score(search);
-    const hits = [...scores.keys()].filter(passes);
+    const { hits, scores } = this.score(search, filters.length ? passes : undefined);
     const sort = q.sort ?? 'relevance';
     if (sort === 'relevance') {
-      hits.sort((a, b) => scores.get(b)! - scores.get(a)! || this.models[b]!.weight - this.models[a]!.weight);
+      hits.sort((a, b) => scores[b]! - scores[a]! || this.models[b]!.weight - this.models[a]!.weight);
       return hits.map((i) => this.models[i]!);
     }
-    const rank = new Map(this.orders[sort].map((i, r) => [i, r]));
-    return hits.sort((a, b) => rank.get(a)! - rank.get(b)!).map((i) => this.models[i]!);
+    const rank = this.rank[sort];
+    return hits.sort((a, b) => rank[a]! - rank[b]!).map((i) => this.models[i]!);
   }
 
-  /** Relevance per model; a model must match every query word. An exact AIR or slug wins outright. */
-  private score(search: string): Map<number, number> {
+  /**
+   * Relevance per model; a model must match every query word. Exact and prefix matches come from the sorted
+   * token list; only a word that matched nothing falls back to the typo-tolerant scan. Dense typed arrays keep
+   * this allocation-light at 10k models. An exact AIR or slug wins outright.
+   */
+  private score(search: string, passes?: (i: number) => boolean): { hits: number[]; scores: Float64Array } {
+    const n = this.models.length;
+    const scores = new Float64Array(n);
     const exact = this.exactId.get(search.toLowerCase());
-    if (exact !== undefined) return new Map([[exact, 1000]]);
-    let total: Map<number, number> | undefined;
-    for (const word of tokenize(search)) {
-      const perWord = new Map<number, number>();
+    if (exact !== undefined && (!passes || passes(exact))) {
+      scores[exact] = 1000;
+      return { hits: [exact], scores };
+    }
+    const words = tokenize(search);
+    const matched = new Uint8Array(n);
+    const best = new Float64Array(n);
+    let touched: number[] = [];
+    words.forEach((word, k) => {
+      touched = [];
       const credit = (token: string, quality: number) => {
         for (const [i, weight] of this.postings.get(token) ?? []) {
-          perWord.set(i, Math.max(perWord.get(i) ?? 0, quality * weight));
+          if (matched[i] !== k || (passes && !passes(i))) continue;
+          const v = quality * weight;
+          if (best[i] === 0) touched.push(i);
+          if (v > best[i]!) best[i] = v;
         }
       };
       credit(word, EXACT);
@@ -119,23 +147,22 @@ export class SearchIndex {
         if (!token.startsWith(word)) break;
         if (token !== word) credit(token, PREFIX);
       }
-      if (word.length >= 4) {
+      if (touched.length === 0 && word.length >= 4) {
         const maxEdits = word.length >= 8 ? 2 : 1;
         for (let len = word.length - maxEdits; len <= word.length + maxEdits; len++) {
           for (const token of this.tokensByLength.get(len) ?? []) {
-            if (token !== word && withinEdits(word, token, maxEdits)) credit(token, FUZZY);
+            if (withinEdits(word, token, maxEdits)) credit(token, FUZZY);
           }
         }
       }
-      if (!total) total = perWord;
-      else {
-        const next = new Map<number, number>();
-        for (const [i, s] of perWord) if (total.has(i)) next.set(i, total.get(i)! + s);
-        total = next;
+      for (const i of touched) {
+        matched[i] = k + 1;
+        scores[i]! += best[i]!;
+        best[i] = 0;
       }
-      if (total.size === 0) break;
-    }
-    return total ?? new Map();
+    });
+    const hits = touched.filter((i) => matched[i] === words.length);
+    return { hits, scores };
   }
 }
 
