@@ -13,8 +13,10 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
+  // Smaller code parses faster: start-up is dominated by parsing the bundled SDK.
+  minify: true,
   legalComments: 'none',
-  external: ['better-sqlite3', 'ioredis', 'oidc-provider', 'pino', 'prom-client'],
+  external: ['better-sqlite3', 'ioredis', 'oidc-provider', 'prom-client'],
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
   },

@@ -22,7 +22,8 @@ const SCHEMA_URI = /^runware:\/\/models\/([^/]+)\/schema$/;
 
 interface CompiledTool {
   def: ToolDefinition;
-  validate: ValidateFunction;
+  /** Compiled on the first call of the tool, then shared: start-up and tools/list never pay for it. */
+  validate: () => ValidateFunction;
 }
 
 /**
@@ -34,10 +35,14 @@ export function createServerFactory(
   deps: ToolDeps,
   tools: ToolDefinition[] = ALL_TOOLS,
 ): (principal: Principal) => Server {
-  const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: false });
+  // Our own schemas are trusted: skipping meta-schema validation saves compiling the meta-schema at start.
+  const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: false, validateSchema: false });
   addFormats.default(ajv);
   const compiled = new Map<string, CompiledTool>(
-    tools.map((def) => [def.name, { def, validate: ajv.compile(def.inputSchema) }]),
+    tools.map((def) => {
+      let validator: ValidateFunction | undefined;
+      return [def.name, { def, validate: () => (validator ??= ajv.compile(def.inputSchema)) }];
+    }),
   );
   const toolList = {
     tools: tools.map((t) => ({
@@ -94,8 +99,9 @@ export function createServerFactory(
     args: Record<string, unknown>,
     ctx: ServerContext,
   ): Promise<CallToolResult> {
-    if (!tool.validate(args)) {
-      const problems = (tool.validate.errors ?? []).map((e) => {
+    const validate = tool.validate();
+    if (!validate(args)) {
+      const problems = (validate.errors ?? []).map((e) => {
         const field =
           e.instancePath.replace(/^\//, '').replace(/\//g, '.') ||
           (e.params as { missingProperty?: string; additionalProperty?: string }).missingProperty ||

@@ -22,12 +22,21 @@ export function createToolDeps(config: Config, logger: Logger, options: ToolDeps
         content: new ContentClient({ baseUrl: config.contentUrl, timeoutMs: 5000 }),
         schemas: new SchemaClient({ baseUrl: config.schemasUrl, timeoutMs: 5000 }),
       };
-  const catalog = new Catalog({ live, logger });
-  if (live) setImmediate(() => void catalog.revalidate());
+  // Built on first use: tools/list and the handshake never wait for the snapshot to load.
+  let catalog: Catalog | undefined;
+  const getCatalog = () => {
+    if (!catalog) {
+      catalog = new Catalog({ live, logger });
+      if (live) setImmediate(() => void catalog!.revalidate());
+    }
+    return catalog;
+  };
   return {
     config,
     logger,
-    catalog,
+    get catalog() {
+      return getCatalog();
+    },
     tasks: createTaskService({ store: options.store, logger }),
     runware: (apiKey) =>
       new RunwareClient({

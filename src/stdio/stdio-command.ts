@@ -35,5 +35,5 @@ export async function runStdio(argv: string[]): Promise<void> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   process.stdin.once('end', stop);
-  logger.debug({ models: deps.catalog.size, hasKey: Boolean(config.apiKey) }, 'runware-mcp stdio ready');
+  logger.debug({ hasKey: Boolean(config.apiKey), offline: config.offline }, 'runware-mcp stdio ready');
 }
