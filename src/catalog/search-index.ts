@@ -85,8 +85,8 @@ export class SearchIndex {
 
   private post(text: string, index: number, weight: number): void {
     for (const token of tokenize(text)) {
-      let posting = this.postings.get(token);
-      if (!posting) this.postings.set(token, (posting = new Map()));
+      const posting = this.postings.get(token) ?? new Map<number, number>();
+      this.postings.set(token, posting);
       posting.set(index, Math.max(posting.get(index) ?? 0, weight));
     }
   }
