@@ -1,3 +1,89 @@
-export async function runServe(_argv: string[]): Promise<void> {
-  throw new Error('serve: not built yet (issue 5)');
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type HttpBindings, serve } from '@hono/node-server';
+import { createApiKeyPage } from '../auth/api-key-page.js';
+import { createAuthorizationServer, loadServerSecrets } from '../auth/authorization-server.js';
+import { KeyVault, loadKek } from '../auth/key-vault.js';
+import { createTokenVerifier } from '../auth/resource-server.js';
+import { loadConfig, renderHelp } from '../config/config.js';
+import { createLogger } from '../config/logger.js';
+import { createServerFactory } from '../mcp/server-factory.js';
+import { createToolDeps } from '../mcp/tool-deps.js';
+import { openStore } from '../store/open-store.js';
+import { createApp } from './app.js';
+
+/** `runware-mcp serve`: hosted MCP over Streamable HTTP behind OAuth 2.1. Prints a `listening` line when ready. */
+export async function runServe(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(renderHelp('serve'));
+    return;
+  }
+  const config = loadConfig(argv);
+  const logger = createLogger(config.logLevel);
+  const store = await openStore(config);
+  const kek = loadKek(config.kek, config.dataDir, logger);
+  const secrets = await loadServerSecrets(store);
+
+  // The public URL may depend on the bound port (--port 0 in tests), so the app is built once listening.
+  let handle: ((request: Request, env: HttpBindings) => Response | Promise<Response>) | undefined;
+  const server = serve({
+    fetch: (request, env) =>
+      handle ? handle(request, env as HttpBindings) : new Response('starting', { status: 503 }),
+    port: config.port,
+    hostname: config.host,
+  }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const publicUrl = (
+    config.publicUrl ??
+    `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`
+  ).replace(/\/$/, '');
+  const resources = [`${publicUrl}/mcp`, publicUrl, `${publicUrl}/`];
+
+  const provider = createAuthorizationServer({ issuer: publicUrl, resources, store, secrets, logger });
+  const vault = new KeyVault(kek, store);
+  const deps = createToolDeps(config, logger, { store: async () => store });
+  const { app, close } = createApp({
+    publicUrl,
+    provider,
+    page: createApiKeyPage({
+      provider,
+      store,
+      vault,
+      apiUrl: config.apiUrl,
+      ownerPepper: secrets.ownerPepper,
+      resources,
+      logger,
+    }),
+    verifyToken: createTokenVerifier({ provider, vault, resources }),
+    serverFactory: createServerFactory(deps),
+    store,
+    logger,
+  });
+  handle = (request, env) => app.fetch(request, env);
+  process.stdout.write(
+    `runware-mcp listening on ${publicUrl} (MCP endpoint ${publicUrl}/mcp, store ${store.engine})\n`,
+  );
+  logger.info({ publicUrl, store: store.engine }, 'runware-mcp serve ready');
+
+  // Graceful shutdown: stop accepting, let in-flight requests finish (bounded), then close the store.
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    server.closeIdleConnections();
+    const force = setTimeout(() => server.closeAllConnections(), 10_000);
+    force.unref();
+    server.close(async () => {
+      await close().catch(() => undefined);
+      await store.close();
+      process.exit(0);
+    });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
 }

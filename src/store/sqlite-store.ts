@@ -43,11 +43,14 @@ export class SqliteStore implements Store {
         'SELECT member FROM idx WHERE name = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY seq',
       ),
       deleteIndex: this.db.prepare('DELETE FROM idx WHERE name = ?'),
-      hit: this.db.prepare<[string, number, number], { count: number; window_end: number }>(
-        `INSERT INTO counters (key, count, window_end) VALUES (?1, 1, ?2 + ?3)
+      hit: this.db.prepare<
+        [{ key: string; now: number; window: number }],
+        { count: number; window_end: number }
+      >(
+        `INSERT INTO counters (key, count, window_end) VALUES (@key, 1, @now + @window)
          ON CONFLICT (key) DO UPDATE SET
-           count = CASE WHEN counters.window_end <= ?2 THEN 1 ELSE counters.count + 1 END,
-           window_end = CASE WHEN counters.window_end <= ?2 THEN ?2 + ?3 ELSE counters.window_end END
+           count = CASE WHEN counters.window_end <= @now THEN 1 ELSE counters.count + 1 END,
+           window_end = CASE WHEN counters.window_end <= @now THEN @now + @window ELSE counters.window_end END
          RETURNING count, window_end`,
       ),
       sweepKv: this.db.prepare('DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?'),
@@ -116,7 +119,7 @@ export class SqliteStore implements Store {
   hit(key: string, windowSeconds: number): Promise<{ count: number; resetSeconds: number }> {
     return this.run(() => {
       const now = nowSeconds();
-      const row = this.stmts.hit.get(key, now, windowSeconds)!;
+      const row = this.stmts.hit.get({ key, now, window: windowSeconds })!;
       return { count: row.count, resetSeconds: Math.max(1, row.window_end - now) };
     });
   }

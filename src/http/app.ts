@@ -1,0 +1,182 @@
+import type { HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import {
+  createMcpHandler,
+  hostHeaderValidationResponse,
+  originValidationResponse,
+} from '@modelcontextprotocol/server';
+import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type Provider from 'oidc-provider';
+import type { createApiKeyPage } from '../auth/api-key-page.js';
+import { MCP_SCOPE } from '../auth/authorization-server.js';
+import type { VerifiedToken } from '../auth/resource-server.js';
+import type { Logger } from '../config/logger.js';
+import type { Principal } from '../mcp/tool-definition.js';
+import type { Store } from '../store/store.js';
+
+export interface AppOptions {
+  publicUrl: string;
+  provider: Provider;
+  page: ReturnType<typeof createApiKeyPage>;
+  verifyToken: (token: string) => Promise<VerifiedToken | undefined>;
+  serverFactory: (principal: Principal) => ReturnType<Parameters<typeof createMcpHandler>[0]>;
+  store: Store;
+  logger: Logger;
+  /** Extra hostnames accepted in Host/Origin (besides the public URL's and loopback). */
+  allowedHosts?: string[];
+}
+
+/** Paths oidc-provider answers itself. */
+const OAUTH_PATHS = [
+  '/authorize',
+  '/token',
+  '/register',
+  '/revoke',
+  '/jwks',
+  '/.well-known/openid-configuration',
+];
+const MAX_MCP_BODY = 1024 * 1024;
+
+/**
+ * The HTTP adapter: routing, headers and limits. OAuth is oidc-provider on the raw Node request; MCP is the
+ * SDK's handler behind a bearer check; the API-key page is the authorization interaction.
+ */
+export function createApp(options: AppOptions) {
+  const app = new Hono<{ Bindings: HttpBindings }>();
+  const publicUrl = new URL(options.publicUrl);
+  const base = publicUrl.toString().replace(/\/$/, '');
+  const allowedHosts = [
+    publicUrl.hostname,
+    'localhost',
+    '127.0.0.1',
+    '[::1]',
+    ...(options.allowedHosts ?? []),
+  ];
+  const mcp = createMcpHandler(
+    (ctx) => options.serverFactory((ctx.authInfo?.extra as { principal: Principal }).principal),
+    {
+      maxRequestBodySize: MAX_MCP_BODY,
+      onerror: (error) => options.logger.debug({ err: error.message }, 'mcp request rejected'),
+    },
+  );
+
+  // DNS-rebinding protection: a foreign Host or Origin never reaches OAuth or MCP.
+  app.use('*', async (c, next) => {
+    const rejected =
+      hostHeaderValidationResponse(c.req.raw, allowedHosts) ??
+      originValidationResponse(c.req.raw, allowedHosts);
+    if (rejected) return rejected;
+    await next();
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    try {
+      await options.store.ping();
+      return c.json({ status: 'ready', store: options.store.engine });
+    } catch {
+      return c.json({ status: 'unavailable', store: options.store.engine }, 503);
+    }
+  });
+
+  const resourceMetadata = (resource: string) => ({
+    resource,
+    authorization_servers: [base],
+    scopes_supported: [MCP_SCOPE],
+    bearer_methods_supported: ['header'],
+    resource_name: 'Runware MCP server',
+    resource_documentation: 'https://runware.ai/docs',
+  });
+  app.get('/.well-known/oauth-protected-resource', (c) => c.json(resourceMetadata(`${base}/mcp`)));
+  app.get('/.well-known/oauth-protected-resource/mcp', (c) => c.json(resourceMetadata(`${base}/mcp`)));
+
+  // RFC 8414 metadata is the OpenID discovery document (a superset) served at the OAuth path too.
+  app.get('/.well-known/oauth-authorization-server', (c) =>
+    toProvider(c, '/.well-known/openid-configuration'),
+  );
+  for (const path of OAUTH_PATHS) app.all(path, (c) => toProvider(c));
+  app.all('/register/*', (c) => toProvider(c));
+  app.all('/authorize/*', (c) => toProvider(c));
+
+  app.get('/interaction/:uid', async (c) =>
+    send(c, await options.page.show(c.env.incoming, c.env.outgoing, c.req.param('uid'))),
+  );
+  app.post('/interaction/:uid', bodyLimit({ maxSize: 16 * 1024 }), async (c) => {
+    const form = Object.fromEntries(
+      Object.entries(await c.req.parseBody()).map(([k, v]) => [k, typeof v === 'string' ? v : '']),
+    );
+    const ip = c.env.incoming.socket.remoteAddress ?? 'unknown';
+    return send(c, await options.page.submit(c.env.incoming, c.env.outgoing, c.req.param('uid'), form, ip));
+  });
+
+  const serveMcp = async (c: Context<{ Bindings: HttpBindings }>) => {
+    const auth = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
+    const metadata = `${base}/.well-known/oauth-protected-resource${c.req.path === '/mcp' ? '/mcp' : ''}`;
+    if (!auth) {
+      return c.json(
+        { error: 'unauthorized', error_description: 'Sign in: this MCP server uses OAuth.' },
+        401,
+        {
+          'www-authenticate': `Bearer resource_metadata="${metadata}", scope="${MCP_SCOPE}"`,
+        },
+      );
+    }
+    const verified = await options.verifyToken(auth[1]!).catch((error: Error) => {
+      options.logger.error({ err: error.message }, 'token verification failed');
+      return 'unavailable' as const;
+    });
+    if (verified === 'unavailable') {
+      return c.json(
+        {
+          error: 'temporarily_unavailable',
+          error_description: 'The server cannot verify tokens right now; try again.',
+        },
+        503,
+        { 'retry-after': '5' },
+      );
+    }
+    if (!verified) {
+      return c.json(
+        { error: 'invalid_token', error_description: 'The access token is invalid, expired or revoked.' },
+        401,
+        {
+          'www-authenticate': `Bearer error="invalid_token", error_description="The access token is invalid, expired or revoked", resource_metadata="${metadata}"`,
+        },
+      );
+    }
+    return mcp.fetch(c.req.raw, {
+      authInfo: {
+        token: auth[1]!,
+        clientId: verified.clientId,
+        scopes: verified.scopes,
+        expiresAt: verified.expiresAt,
+        resource: new URL(`${base}/mcp`),
+        extra: { principal: verified.principal },
+      },
+    });
+  };
+  app.all('/mcp', serveMcp);
+  app.all('/', serveMcp);
+
+  /** Hands the raw Node request to oidc-provider (optionally under another path) and lets it answer. */
+  async function toProvider(c: Context<{ Bindings: HttpBindings }>, path?: string) {
+    const { incoming, outgoing } = c.env;
+    if (path) incoming.url = path;
+    // Every URL the provider prints (endpoints, redirects) uses the public URL, whatever Host the client sent.
+    incoming.headers['x-forwarded-host'] = publicUrl.host;
+    incoming.headers['x-forwarded-proto'] = publicUrl.protocol.replace(':', '');
+    await options.provider.callback()(incoming, outgoing);
+    return RESPONSE_ALREADY_SENT;
+  }
+
+  return { app, close: () => mcp.close() };
+}
+
+function send(
+  c: Context,
+  result: { status: number; html?: string; redirect?: string; headers: Record<string, string> },
+) {
+  if (result.redirect) return c.redirect(result.redirect, 303);
+  return c.html(result.html ?? '', result.status as 200, result.headers);
+}

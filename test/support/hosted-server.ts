@@ -1,0 +1,73 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+export interface HostedServer {
+  url: string;
+  mcpUrl: string;
+  dataDir: string;
+  logs: () => string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `runware-mcp serve --port 0` as a real child process and waits for its `listening` line. */
+export async function startHostedServer(options: {
+  apiUrl: string;
+  dataDir?: string;
+  env?: Record<string, string>;
+  args?: string[];
+}): Promise<HostedServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'runware-hosted-'));
+  const child = spawn(
+    process.execPath,
+    [CLI, 'serve', '--port', '0', '--data-dir', dataDir, ...(options.args ?? [])],
+    {
+      env: {
+        ...process.env,
+        RUNWARE_API_URL: options.apiUrl,
+        RUNWARE_OFFLINE: '1',
+        LOG_LEVEL: 'debug',
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let logs = '';
+  child.stderr!.on('data', (c: Buffer) => {
+    logs += c.toString();
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${logs}`)), 20_000);
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      logs += c.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${logs}`)));
+  });
+  return {
+    url,
+    mcpUrl: `${url}/mcp`,
+    dataDir,
+    logs: () => logs,
+    stop: (signal = 'SIGTERM') => stop(child, signal),
+  };
+}
+
+function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  });
+}
