@@ -78,7 +78,7 @@ describe('OAuth negative cases', () => {
       {},
       { code_challenge: 'abcdefghijabcdefghijabcdefghijabcdefghijabc', code_challenge_method: 'plain' },
     ]) {
-      const res = await fetch(authorizeUrl(params), { redirect: 'manual' });
+      const res = await fetch(authorizeUrl(params as Record<string, string>), { redirect: 'manual' });
       const location = new URL(res.headers.get('location')!);
       expect(location.origin + location.pathname).toBe(REDIRECT);
       expect(location.searchParams.get('error')).toBe('invalid_request');

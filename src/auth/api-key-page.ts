@@ -47,7 +47,7 @@ export function createApiKeyPage(deps: ApiKeyPageDeps) {
       { prompt: details.prompt.name, reasons: details.prompt.reasons },
       'authorization interaction',
     );
-    return page(uid, details.params, await newCsrf(uid));
+    return page(uid, await withClientName(details.params), await newCsrf(uid));
   }
 
   async function submit(
@@ -57,8 +57,9 @@ export function createApiKeyPage(deps: ApiKeyPageDeps) {
     form: Record<string, string>,
     ip: string,
   ): Promise<PageResult> {
-    const details = await deps.provider.interactionDetails(req, res).catch(() => undefined);
-    if (!details || details.uid !== uid) return expired();
+    const found = await deps.provider.interactionDetails(req, res).catch(() => undefined);
+    if (!found || found.uid !== uid) return expired();
+    const details = { ...found, params: await withClientName(found.params) };
     const limit = await deps.store.hit(`api-key-form:${ip}`, windowSeconds);
     if (limit.count > maxAttempts) {
       return {
@@ -99,7 +100,7 @@ export function createApiKeyPage(deps: ApiKeyPageDeps) {
     if (problem) return { ...page(uid, details.params, await newCsrf(uid), problem), status: 400 };
 
     const accountId = ownerIdFor(apiKey, deps.ownerPepper);
-    const grantId = await createGrant(details, accountId);
+    const grantId = await createGrant(found, accountId);
     await deps.vault.put(grantId, apiKey, accountId, REFRESH_TOKEN_TTL);
     const redirect = await deps.provider.interactionResult(
       req,
@@ -155,6 +156,12 @@ export function createApiKeyPage(deps: ApiKeyPageDeps) {
     }
   }
 
+  /** The registered client's own name, so people see which app they are connecting. */
+  async function withClientName(params: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const client = await deps.provider.Client.find(String(params.client_id)).catch(() => undefined);
+    return client?.clientName ? { ...params, client_name: client.clientName } : params;
+  }
+
   async function newCsrf(uid: string): Promise<string> {
     const token = randomBytes(24).toString('base64url');
     await deps.store.set('csrf', token, uid, CSRF_TTL);
@@ -198,7 +205,8 @@ function securityHeaders(params: Record<string, unknown>, nonce = ''): Record<st
     'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'self' data:; form-action ${formTargets.join(' ')}; frame-ancestors 'none'; base-uri 'none'`,
     'x-frame-options': 'DENY',
     'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
+    // same-origin (not no-referrer): browsers then send a real Origin on the form post, which the Host/Origin check needs.
+    'referrer-policy': 'same-origin',
     'cache-control': 'no-store',
   };
 }
@@ -232,7 +240,7 @@ function layout(title: string, body: string, nonce: string): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${escapeHtml(title)}</title>
 <style nonce="${nonce}">
   :root { color-scheme: light dark; font-family: system-ui, sans-serif; }
