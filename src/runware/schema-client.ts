@@ -1,9 +1,12 @@
-import { CachedJsonClient, type CachedJsonClientOptions } from './http-cache.js';
+import { CachedJsonClient, type CachedJsonClientOptions, type CacheStats } from './http-cache.js';
 
 export interface ResolvedSchema {
   requestSchema: Record<string, unknown>;
   responseSchema: Record<string, unknown> | null;
+  documentation?: string;
 }
+
+export type SchemaRegistry = Record<string, { taskType: string; id: string }>;
 
 /** Runware's public schema service: model -> taskType registry and per-model request JSON Schemas. No API key. */
 export class SchemaClient {
@@ -13,18 +16,26 @@ export class SchemaClient {
     this.http = new CachedJsonClient(options);
   }
 
+  /** Network round trips so far. */
   get requests(): number {
-    return this.http.requests;
+    return this.http.stats.requests;
   }
 
-  async registry(): Promise<Record<string, { taskType: string; id: string }>> {
-    return (
-      (await this.http.get<{ models: Record<string, { taskType: string; id: string }> }>('/registry.json'))
-        ?.models ?? {}
-    );
+  get stats(): Readonly<CacheStats> {
+    return this.http.stats;
   }
 
+  /** AIR -> { taskType, id (slug) } for every curated model. */
+  async registry(): Promise<SchemaRegistry> {
+    return (await this.http.get<{ models?: SchemaRegistry }>('/registry.json'))?.models ?? {};
+  }
+
+  /** The model's request (and response) JSON Schema; undefined when the service knows no such AIR. */
   resolve(air: string): Promise<ResolvedSchema | undefined> {
     return this.http.get(`/resolve/${encodeURIComponent(air)}`);
+  }
+
+  clearCache(): void {
+    this.http.clear();
   }
 }
