@@ -11,7 +11,12 @@ let sim: SimulatorProcess;
 /** A clock the cache reads; tests move it past max-age instead of waiting. */
 function manualClock() {
   let now = Date.now();
-  return { now: () => now, advance: (ms: number) => void (now += ms) };
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 beforeAll(async () => {
