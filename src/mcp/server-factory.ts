@@ -11,6 +11,7 @@ import { Catalog } from '../catalog/catalog.js';
 import { ALL_TOOLS } from '../tools/index.js';
 import { schemaResourceUri } from '../tools/model-schema.js';
 import { errorResult, toolError } from '../tools/tool-result.js';
+import { PROMPTS } from './prompts.js';
 import type { Principal, ToolContext, ToolDefinition, ToolDeps } from './tool-definition.js';
 
 export const SERVER_INFO = { name: 'runware', title: 'Runware', version: '0.1.0' };
@@ -65,6 +66,9 @@ export function createServerFactory(
       },
     ],
   };
+  const promptList = {
+    prompts: PROMPTS.map((p) => ({ name: p.name, title: p.title, description: p.description, arguments: p.arguments })),
+  };
   const resourceList = () => ({
     resources: deps.catalog.models().map((m) => ({
       uri: schemaResourceUri(m.air),
@@ -84,11 +88,8 @@ export function createServerFactory(
   ): Promise<CallToolResult> {
     const { name, arguments: args = {} } = request.params;
     const tool = compiled.get(name);
-    if (!tool)
-      throw new ProtocolError(
-        ProtocolErrorCode.InvalidParams,
-        `Unknown tool "${name}". Call tools/list for the available tools.`,
-      );
+    // A tool error (not a protocol error) lets the model read the message and correct itself.
+    if (!tool) return toolError(`Unknown tool "${name}". Available tools: ${[...compiled.keys()].join(', ')}.`);
     const result = await runTool(tool, principal, args, ctx);
     return server.projectCallToolResult(result, tool.def.outputSchema);
   }
@@ -147,7 +148,7 @@ export function createServerFactory(
 
   return (principal) => {
     const server = new Server(SERVER_INFO, {
-      capabilities: { tools: {}, resources: {} },
+      capabilities: { tools: {}, resources: { subscribe: true }, prompts: {}, logging: {} },
       instructions: INSTRUCTIONS,
     });
     server.setRequestHandler('tools/list', () => toolList as never);
@@ -157,7 +158,23 @@ export function createServerFactory(
     server.setRequestHandler('resources/list', resourceList);
     server.setRequestHandler('resources/templates/list', () => resourceTemplates);
     server.setRequestHandler('resources/read', (request) => readSchemaResource(deps, request.params.uri));
+    // Schema resources change only with a catalog refresh: subscriptions are accepted and never fire.
+    server.setRequestHandler('resources/subscribe', () => ({}));
+    server.setRequestHandler('resources/unsubscribe', () => ({}));
+    server.setRequestHandler('prompts/list', () => promptList);
+    server.setRequestHandler('prompts/get', (request) => getPrompt(request.params.name, request.params.arguments ?? {}));
     return server;
+  };
+}
+
+function getPrompt(name: string, args: Record<string, string>) {
+  const prompt = PROMPTS.find((p) => p.name === name);
+  if (!prompt) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt "${name}"; see prompts/list.`);
+  const missing = prompt.arguments.filter((a) => a.required && !args[a.name]).map((a) => a.name);
+  if (missing.length) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Prompt ${name} needs: ${missing.join(', ')}.`);
+  return {
+    description: prompt.description,
+    messages: [{ role: 'user' as const, content: { type: 'text' as const, text: prompt.render(args) } }],
   };
 }
 
