@@ -54,7 +54,12 @@ export function createApp(options: AppOptions) {
     ...(options.allowedHosts ?? []),
   ];
   const mcp = createMcpHandler(
-    (ctx) => options.serverFactory((ctx.authInfo?.extra as { principal: Principal }).principal),
+    (ctx) => {
+      // Only requests that passed the bearer check reach the handler, always with a principal.
+      const principal = (ctx.authInfo?.extra as { principal?: Principal } | undefined)?.principal;
+      if (!principal) throw new Error('MCP request without a verified principal');
+      return options.serverFactory(principal);
+    },
     {
       maxRequestBodySize: MAX_MCP_BODY,
       onerror: (error) => options.logger.debug({ err: error.message }, 'mcp request rejected'),

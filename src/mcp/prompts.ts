@@ -14,7 +14,7 @@ export const PROMPTS: PromptDefinition[] = [
   {
     name: 'generate_after_price_check',
     title: 'Generate with a model after checking its price',
-    description: 'Check a model\'s price and parameters, confirm the cost, then run it at a given size.',
+    description: "Check a model's price and parameters, confirm the cost, then run it at a given size.",
     arguments: [
       { name: 'model', description: 'Model AIR, e.g. runware:101@1', required: true },
       { name: 'prompt', description: 'What to generate', required: true },
@@ -32,16 +32,22 @@ export const PROMPTS: PromptDefinition[] = [
   {
     name: 'mimic_example',
     title: 'Reproduce a curated example of a model',
-    description: 'Fetch a model\'s curated examples and run example N (optionally with a new subject).',
+    description: "Fetch a model's curated examples and run example N (optionally with a new subject).",
     arguments: [
       { name: 'model', description: 'Model AIR', required: true },
       { name: 'example', description: 'Example number, starting at 1', required: true },
-      { name: 'subject', description: 'A new subject to swap into the example prompt (optional)', required: false },
+      {
+        name: 'subject',
+        description: 'A new subject to swap into the example prompt (optional)',
+        required: false,
+      },
     ],
     render: (a) =>
       [
         `Call model_examples {"air": "${a.model}"} and take example number ${a.example}.`,
-        a.subject ? `Keep its parameters but change the subject of its prompt to: ${a.subject}.` : 'Keep its prompt and parameters as they are.',
+        a.subject
+          ? `Keep its parameters but change the subject of its prompt to: ${a.subject}.`
+          : 'Keep its prompt and parameters as they are.',
         'Check the price with model_pricing, then call run with the example request (model plus its parameters) and show me the result with its cost.',
       ].join('\n'),
   },

@@ -67,7 +67,12 @@ export function createServerFactory(
     ],
   };
   const promptList = {
-    prompts: PROMPTS.map((p) => ({ name: p.name, title: p.title, description: p.description, arguments: p.arguments })),
+    prompts: PROMPTS.map((p) => ({
+      name: p.name,
+      title: p.title,
+      description: p.description,
+      arguments: p.arguments,
+    })),
   };
   const resourceList = () => ({
     resources: deps.catalog.models().map((m) => ({
@@ -89,7 +94,8 @@ export function createServerFactory(
     const { name, arguments: args = {} } = request.params;
     const tool = compiled.get(name);
     // A tool error (not a protocol error) lets the model read the message and correct itself.
-    if (!tool) return toolError(`Unknown tool "${name}". Available tools: ${[...compiled.keys()].join(', ')}.`);
+    if (!tool)
+      return toolError(`Unknown tool "${name}". Available tools: ${[...compiled.keys()].join(', ')}.`);
     const result = await runTool(tool, principal, args, ctx);
     return server.projectCallToolResult(result, tool.def.outputSchema);
   }
@@ -162,16 +168,20 @@ export function createServerFactory(
     server.setRequestHandler('resources/subscribe', () => ({}));
     server.setRequestHandler('resources/unsubscribe', () => ({}));
     server.setRequestHandler('prompts/list', () => promptList);
-    server.setRequestHandler('prompts/get', (request) => getPrompt(request.params.name, request.params.arguments ?? {}));
+    server.setRequestHandler('prompts/get', (request) =>
+      getPrompt(request.params.name, request.params.arguments ?? {}),
+    );
     return server;
   };
 }
 
 function getPrompt(name: string, args: Record<string, string>) {
   const prompt = PROMPTS.find((p) => p.name === name);
-  if (!prompt) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt "${name}"; see prompts/list.`);
+  if (!prompt)
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt "${name}"; see prompts/list.`);
   const missing = prompt.arguments.filter((a) => a.required && !args[a.name]).map((a) => a.name);
-  if (missing.length) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Prompt ${name} needs: ${missing.join(', ')}.`);
+  if (missing.length)
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Prompt ${name} needs: ${missing.join(', ')}.`);
   return {
     description: prompt.description,
     messages: [{ role: 'user' as const, content: { type: 'text' as const, text: prompt.render(args) } }],
