@@ -20,11 +20,22 @@ export async function startHostedServer(options: {
   dataDir?: string;
   env?: Record<string, string>;
   args?: string[];
+  /** Flags for node itself (e.g. --cpu-prof when profiling a benchmark). */
+  nodeArgs?: string[];
 }): Promise<HostedServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'runware-hosted-'));
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', '--port', '0', '--data-dir', dataDir, ...(options.args ?? [])],
+    [
+      ...(options.nodeArgs ?? []),
+      CLI,
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      ...(options.args ?? []),
+    ],
     {
       env: {
         ...process.env,
