@@ -3,7 +3,7 @@ import type { ResultItem } from '../runware/types.js';
 import { extractOutputs, totalCost } from '../tasks/outputs.js';
 import { followTask } from '../tasks/task-runner.js';
 import type { TaskRecord } from '../tasks/task-service.js';
-import { renderTask, TASK_RESULT_SCHEMA } from './task-result.js';
+import { renderTask, TASK_RESULT_SCHEMA, taskRunOptions } from './task-result.js';
 import { errorResult, ToolFailure } from './tool-result.js';
 
 export const getTaskDetailsTool: ToolDefinition<{ taskUUID: string }> = {
@@ -28,15 +28,7 @@ export const getTaskDetailsTool: ToolDefinition<{ taskUUID: string }> = {
       const local = await ctx.deps.tasks.get(taskUUID, ctx.principal.ownerId);
       if (local) {
         if (local.status !== 'processing') return renderTask(local);
-        const followed = await followTask(local, {
-          client,
-          tasks: ctx.deps.tasks,
-          ownerId: ctx.principal.ownerId,
-          signal: ctx.signal,
-          deadlineMs: ctx.deps.config.runDeadlineMs,
-          onProgress: (done, expected, message) => void ctx.progress(done, expected, message),
-        });
-        return renderTask(followed);
+        return renderTask(await followTask(local, taskRunOptions(ctx)));
       }
       return renderTask(fromUpstream(await client.getTaskDetails(taskUUID), taskUUID, ctx.principal.ownerId));
     } catch (error) {

@@ -9,7 +9,7 @@ import type { TaskObject } from '../runware/types.js';
 import { ASYNC_TASK_TYPES, submitTask } from '../tasks/task-runner.js';
 import type { TaskRecord } from '../tasks/task-service.js';
 import { resolveModel } from './resolve-model.js';
-import { renderTask, TASK_RESULT_SCHEMA } from './task-result.js';
+import { renderTask, TASK_RESULT_SCHEMA, taskRunOptions } from './task-result.js';
 import { errorResult, ToolFailure, usd } from './tool-result.js';
 
 type Args = { model: string; taskType?: string; maxCost?: number } & Record<string, unknown>;
@@ -51,17 +51,9 @@ export const runTool: ToolDefinition<Args> = {
     const started = Date.now();
     const plan = await planTask(args, ctx);
     await guardSpend(plan, args.maxCost, ctx);
-    const client = ctx.deps.runware(ctx.principal.apiKey!);
     let record: TaskRecord;
     try {
-      record = await submitTask(plan.task, {
-        client,
-        tasks: ctx.deps.tasks,
-        ownerId: ctx.principal.ownerId,
-        signal: ctx.signal,
-        deadlineMs: ctx.deps.config.runDeadlineMs,
-        onProgress: (done, expected, message) => void ctx.progress(done, expected, message),
-      });
+      record = await submitTask(plan.task, taskRunOptions(ctx));
     } catch (error) {
       return errorResult(error, ctx.principal, plan.task.taskUUID);
     }

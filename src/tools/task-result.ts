@@ -1,4 +1,6 @@
 import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/server';
+import type { ToolContext } from '../mcp/tool-definition.js';
+import type { RunOptions } from '../tasks/task-runner.js';
 import type { TaskRecord } from '../tasks/task-service.js';
 import { toolResult, usd } from './tool-result.js';
 
@@ -101,4 +103,16 @@ function summary(task: TaskRecord, elapsedMs?: number): string {
     else if (o.uuid) lines.push(`- ${o.type} uuid: ${o.uuid}`);
   }
   return lines.join('\n');
+}
+
+/** How run and get_task_details follow a task for the calling principal: its key, its owner, its deadline. */
+export function taskRunOptions(ctx: ToolContext): RunOptions {
+  return {
+    client: ctx.deps.runware(ctx.principal.apiKey!),
+    tasks: ctx.deps.tasks,
+    ownerId: ctx.principal.ownerId,
+    signal: ctx.signal,
+    deadlineMs: ctx.deps.config.runDeadlineMs,
+    onProgress: (done, expected, message) => void ctx.progress(done, expected, message),
+  };
 }
