@@ -34,6 +34,8 @@ export interface Config {
   store: string;
   /** base64 of 32 bytes: wraps stored API keys. Generated into dataDir when unset (embedded default). */
   kek: string | undefined;
+  /** When set, /metrics requires `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
 }
 
 export interface OptionSpec {
@@ -251,6 +253,15 @@ export const OPTIONS: OptionSpec[] = [
     },
     hostedOnly: true,
   },
+  {
+    key: 'metricsToken',
+    flag: '--metrics-token',
+    env: 'RUNWARE_MCP_METRICS_TOKEN',
+    description: 'Bearer token required by /metrics (open when unset)',
+    default: '(open)',
+    parse: str,
+    hostedOnly: true,
+  },
 ];
 
 /** Builds the config from flags and env; throws ConfigError naming the option on bad input. */
@@ -274,6 +285,7 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
     publicUrl: undefined,
     store: 'sqlite',
     kek: undefined,
+    metricsToken: undefined,
   } as Config;
   const set = (spec: OptionSpec, raw: string) => {
     (config as unknown as Record<string, unknown>)[spec.key] = spec.parse(raw);

@@ -14,6 +14,7 @@ import type { VerifiedToken } from '../auth/resource-server.js';
 import type { Logger } from '../config/logger.js';
 import type { Principal } from '../mcp/tool-definition.js';
 import type { Store } from '../store/store.js';
+import type { Metrics } from './metrics.js';
 
 export interface AppOptions {
   publicUrl: string;
@@ -25,6 +26,9 @@ export interface AppOptions {
   logger: Logger;
   /** Extra hostnames accepted in Host/Origin (besides the public URL's and loopback). */
   allowedHosts?: string[];
+  metrics: Metrics;
+  /** When set, /metrics requires this bearer token. */
+  metricsToken?: string | undefined;
 }
 
 /** Paths oidc-provider answers itself. */
@@ -81,8 +85,17 @@ export function createApp(options: AppOptions) {
       await options.store.ping();
       return c.json({ status: 'ready', store: options.store.engine });
     } catch {
+      options.metrics.storeError();
       return c.json({ status: 'unavailable', store: options.store.engine }, 503);
     }
+  });
+  app.get('/metrics', async (c) => {
+    if (options.metricsToken && c.req.header('authorization') !== `Bearer ${options.metricsToken}`) {
+      return c.json({ error: 'unauthorized' }, 401, { 'www-authenticate': 'Bearer' });
+    }
+    return c.text(await options.metrics.registry.metrics(), 200, {
+      'content-type': options.metrics.registry.contentType,
+    });
   });
 
   const resourceMetadata = (resource: string) => ({
@@ -128,6 +141,7 @@ export function createApp(options: AppOptions) {
       );
     }
     const verified = await options.verifyToken(auth[1]!).catch((error: Error) => {
+      options.metrics.storeError();
       options.logger.error({ err: error.message }, 'token verification failed');
       return 'unavailable' as const;
     });

@@ -11,6 +11,7 @@ import { createServerFactory } from '../mcp/server-factory.js';
 import { createToolDeps } from '../mcp/tool-deps.js';
 import { openStore } from '../store/open-store.js';
 import { createApp } from './app.js';
+import { createMetrics } from './metrics.js';
 
 /** `runware-mcp serve`: hosted MCP over Streamable HTTP behind OAuth 2.1. Prints a `listening` line when ready. */
 export async function runServe(argv: string[]): Promise<void> {
@@ -45,7 +46,15 @@ export async function runServe(argv: string[]): Promise<void> {
 
   const provider = createAuthorizationServer({ issuer: publicUrl, resources, store, secrets, logger });
   const vault = new KeyVault(kek, store);
-  const deps = createToolDeps(config, logger, { store: async () => store });
+  const metrics = createMetrics();
+  provider.on('grant.success', () => metrics.grant('issued'));
+  provider.on('grant.revoked', () => metrics.grant('revoked'));
+  const deps = createToolDeps(config, logger, {
+    store: async () => store,
+    metrics: metrics.tools,
+    onRetry: metrics.onRetry,
+    onExchange: metrics.onExchange,
+  });
   const { app, close } = createApp({
     publicUrl,
     provider,
@@ -62,6 +71,8 @@ export async function runServe(argv: string[]): Promise<void> {
     serverFactory: createServerFactory(deps),
     store,
     logger,
+    metrics,
+    metricsToken: config.metricsToken,
   });
   handle = (request, env) => app.fetch(request, env);
   process.stdout.write(

@@ -96,7 +96,9 @@ export function createServerFactory(
     // A tool error (not a protocol error) lets the model read the message and correct itself.
     if (!tool)
       return toolError(`Unknown tool "${name}". Available tools: ${[...compiled.keys()].join(', ')}.`);
+    const started = performance.now();
     const result = await runTool(tool, principal, args, ctx);
+    deps.metrics?.toolCall(name, result.isError ? 'error' : 'ok', (performance.now() - started) / 1000);
     return server.projectCallToolResult(result, tool.def.outputSchema);
   }
 

@@ -14,6 +14,13 @@ export interface Principal {
   mode: 'stdio' | 'hosted';
 }
 
+/** Hooks the hosted server feeds into Prometheus; absent in stdio mode. */
+export interface ToolMetrics {
+  toolCall(tool: string, outcome: 'ok' | 'error', seconds: number): void;
+  spend(model: string, usd: number): void;
+  asyncInFlight(delta: 1 | -1): void;
+}
+
 /** Long-lived services shared by every tool call; built once at start. */
 export interface ToolDeps {
   config: Config;
@@ -22,6 +29,7 @@ export interface ToolDeps {
   /** An upstream client bound to one API key (cheap: shares the keep-alive agent). */
   runware: (apiKey: string) => RunwareClient;
   tasks: TaskService;
+  metrics?: ToolMetrics;
 }
 
 export interface ToolContext {

@@ -1,17 +1,19 @@
 import { Catalog } from '../catalog/catalog.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../config/logger.js';
-import { type RetryInfo, RunwareClient } from '../runware/client.js';
+import { type RetryInfo, RunwareClient, type RunwareClientOptions } from '../runware/client.js';
 import { ContentClient } from '../runware/content-client.js';
 import { SchemaClient } from '../runware/schema-client.js';
 import type { Store } from '../store/store.js';
 import { createTaskService } from '../tasks/task-service.js';
-import type { ToolDeps } from './tool-definition.js';
+import type { ToolDeps, ToolMetrics } from './tool-definition.js';
 
 export interface ToolDepsOptions {
   /** Opened lazily on the first task record (stdio keeps SQLite off its start-up path). */
   store: () => Promise<Store>;
   onRetry?: (info: RetryInfo) => void;
+  onExchange?: RunwareClientOptions['onExchange'];
+  metrics?: ToolMetrics;
 }
 
 /** The long-lived services every tool call shares, built once at start by the stdio and HTTP entries. */
@@ -38,6 +40,7 @@ export function createToolDeps(config: Config, logger: Logger, options: ToolDeps
       return getCatalog();
     },
     tasks: createTaskService({ store: options.store, logger }),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
     runware: (apiKey) =>
       new RunwareClient({
         apiUrl: config.apiUrl,
@@ -45,6 +48,7 @@ export function createToolDeps(config: Config, logger: Logger, options: ToolDeps
         timeoutMs: config.upstreamTimeoutMs,
         maxRetries: config.upstreamMaxRetries,
         ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+        ...(options.onExchange ? { onExchange: options.onExchange } : {}),
         userAgent: 'runware-mcp/0.1.0',
       }),
   };

@@ -27,6 +27,8 @@ export interface RunwareClientOptions {
   fetch?: typeof fetch;
   /** Metrics hook, called before each retry. */
   onRetry?: (info: RetryInfo) => void;
+  /** Metrics hook: one call per HTTP exchange with its latency and outcome. */
+  onExchange?: (info: { taskTypes: string[]; ms: number; ok: boolean; status: number | undefined }) => void;
   /** Identifies this server in the upstream's logs. */
   userAgent?: string;
 }
@@ -95,7 +97,14 @@ export class RunwareClient {
     const body = JSON.stringify(tasks);
     const sent = new Set(tasks.map((t) => t.taskUUID));
     for (let attempt = 0; ; attempt++) {
+      const started = performance.now();
       const outcome = await this.attempt(body, sent, opts);
+      this.options.onExchange?.({
+        taskTypes: tasks.map((t) => t.taskType),
+        ms: performance.now() - started,
+        ok: outcome.ok,
+        status: outcome.ok ? undefined : outcome.failure.status,
+      });
       if (outcome.ok) return opts.dryRun ? outcome.result : this.recoverConflicts(outcome.result, opts);
       const { failure } = outcome;
       if (!failure.retryable || attempt >= this.maxRetries || opts.signal?.aborted) throw failure;

@@ -3,7 +3,7 @@ import type { ResultItem } from '../runware/types.js';
 import { extractOutputs, totalCost } from '../tasks/outputs.js';
 import { followTask } from '../tasks/task-runner.js';
 import type { TaskRecord } from '../tasks/task-service.js';
-import { renderTask, TASK_RESULT_SCHEMA, taskRunOptions } from './task-result.js';
+import { followCounted, renderTask, TASK_RESULT_SCHEMA, taskRunOptions } from './task-result.js';
 import { errorResult, ToolFailure } from './tool-result.js';
 
 export const getTaskDetailsTool: ToolDefinition<{ taskUUID: string }> = {
@@ -28,7 +28,7 @@ export const getTaskDetailsTool: ToolDefinition<{ taskUUID: string }> = {
       const local = await ctx.deps.tasks.get(taskUUID, ctx.principal.ownerId);
       if (local) {
         if (local.status !== 'processing') return renderTask(local);
-        return renderTask(await followTask(local, taskRunOptions(ctx)));
+        return renderTask(await followCounted(ctx, true, () => followTask(local, taskRunOptions(ctx))));
       }
       return renderTask(fromUpstream(await client.getTaskDetails(taskUUID), taskUUID, ctx.principal.ownerId));
     } catch (error) {

@@ -9,7 +9,7 @@ import type { TaskObject } from '../runware/types.js';
 import { ASYNC_TASK_TYPES, submitTask } from '../tasks/task-runner.js';
 import type { TaskRecord } from '../tasks/task-service.js';
 import { resolveModel } from './resolve-model.js';
-import { renderTask, TASK_RESULT_SCHEMA, taskRunOptions } from './task-result.js';
+import { followCounted, renderTask, TASK_RESULT_SCHEMA, taskRunOptions } from './task-result.js';
 import { errorResult, ToolFailure, usd } from './tool-result.js';
 
 type Args = { model: string; taskType?: string; maxCost?: number } & Record<string, unknown>;
@@ -53,7 +53,9 @@ export const runTool: ToolDefinition<Args> = {
     await guardSpend(plan, args.maxCost, ctx);
     let record: TaskRecord;
     try {
-      record = await submitTask(plan.task, taskRunOptions(ctx));
+      record = await followCounted(ctx, plan.task.deliveryMethod === 'async', () =>
+        submitTask(plan.task, taskRunOptions(ctx)),
+      );
     } catch (error) {
       return errorResult(error, ctx.principal, plan.task.taskUUID);
     }

@@ -105,6 +105,23 @@ function summary(task: TaskRecord, elapsedMs?: number): string {
   return lines.join('\n');
 }
 
+/** Runs `follow` counted as an async task in flight (metrics), and counts the spend once it succeeds. */
+export async function followCounted(
+  ctx: ToolContext,
+  wasPending: boolean,
+  follow: () => Promise<TaskRecord>,
+): Promise<TaskRecord> {
+  const metrics = ctx.deps.metrics;
+  if (wasPending) metrics?.asyncInFlight(1);
+  try {
+    const record = await follow();
+    if (record.status === 'success' && record.cost !== undefined) metrics?.spend(record.model, record.cost);
+    return record;
+  } finally {
+    if (wasPending) metrics?.asyncInFlight(-1);
+  }
+}
+
 /** How run and get_task_details follow a task for the calling principal: its key, its owner, its deadline. */
 export function taskRunOptions(ctx: ToolContext): RunOptions {
   return {
