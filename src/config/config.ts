@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -290,6 +291,8 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
   const set = (spec: OptionSpec, raw: string) => {
     (config as unknown as Record<string, unknown>)[spec.key] = spec.parse(raw);
   };
+  const file = configFilePath(argv, env);
+  if (file) applyConfigFile(file, set);
   for (const spec of OPTIONS) {
     const raw = env[spec.env];
     if (raw !== undefined && raw !== '') set(spec, raw);
@@ -299,6 +302,10 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
     if (!arg.startsWith('--'))
       throw new ConfigError(`Unexpected argument "${arg}". Run with --help to see the options.`);
     const [flag, inline] = arg.split(/=(.*)/s, 2) as [string, string | undefined];
+    if (flag === '--config') {
+      if (inline === undefined) i++;
+      continue;
+    }
     const spec = OPTIONS.find((o) => o.flag === flag);
     if (!spec) throw new ConfigError(`Unknown option ${flag}. Run with --help to see the options.`);
     if (spec.key === 'offline' && inline === undefined) {
@@ -310,6 +317,39 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
     set(spec, raw);
   }
   return config;
+}
+
+/** `--config <file>` or RUNWARE_MCP_CONFIG: a JSON file of options, weaker than env and flags. */
+function configFilePath(argv: string[], env: NodeJS.ProcessEnv): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--config') return argv[i + 1];
+    if (argv[i]!.startsWith('--config=')) return argv[i]!.slice('--config='.length);
+  }
+  return env.RUNWARE_MCP_CONFIG || undefined;
+}
+
+/** Keys may be flag names (`max-cost-per-call`), env names (`RUNWARE_MAX_COST_PER_CALL`) or config keys. */
+function applyConfigFile(file: string, set: (spec: OptionSpec, raw: string) => void): void {
+  let values: Record<string, unknown>;
+  try {
+    values = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError(`Config file ${file} could not be read as JSON: ${(error as Error).message}`);
+  }
+  if (!values || typeof values !== 'object' || Array.isArray(values))
+    throw new ConfigError(`Config file ${file} must hold a JSON object`);
+  for (const [key, value] of Object.entries(values)) {
+    const spec = OPTIONS.find((o) => o.flag === `--${key}` || o.env === key || o.key === key);
+    if (!spec)
+      throw new ConfigError(
+        `Config file ${file}: unknown option "${key}". Run with --help to see the options.`,
+      );
+    try {
+      set(spec, String(value));
+    } catch (error) {
+      throw new ConfigError(`Config file ${file}: ${(error as Error).message}`);
+    }
+  }
 }
 
 export function renderHelp(command: 'stdio' | 'serve'): string {
@@ -327,7 +367,9 @@ export function renderHelp(command: 'stdio' | 'serve'): string {
           '       runware-mcp catalog refresh      rewrite the catalog snapshot from the live services',
           '',
         ];
-  lines.push('Options (flag, env variable, default):');
+  lines.push(
+    'Options (flag, env variable, default). Precedence: flag > env > config file (--config <file.json> or RUNWARE_MCP_CONFIG) > default.',
+  );
   for (const o of OPTIONS) {
     if (o.hostedOnly && command !== 'serve') continue;
     lines.push(`  ${o.flag.padEnd(26)} ${o.env.padEnd(32)} default: ${o.default}`, `      ${o.description}`);
