@@ -65,15 +65,6 @@ export async function startTokenProxy(
         headers: { ...req.headers, authorization: `Bearer ${token}` },
       },
       (answer) => {
-        if (process.env.PROXY_DEBUG)
-          console.error(
-            'proxy',
-            req.method,
-            req.url,
-            req.headers['mcp-protocol-version'],
-            answer.statusCode,
-            answer.headers['content-type'],
-          );
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       },
