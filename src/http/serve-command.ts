@@ -76,7 +76,7 @@ export async function runServe(argv: string[]): Promise<void> {
   });
   handle = (request, env) => app.fetch(request, env);
   process.stdout.write(
-    `runware-mcp listening on ${publicUrl} (MCP endpoint ${publicUrl}/mcp, store ${store.engine})\n`,
+    `runware-mcp listening on http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port} (public URL ${publicUrl}, MCP endpoint ${publicUrl}/mcp, store ${store.engine})\n`,
   );
   logger.info({ publicUrl, store: store.engine }, 'runware-mcp serve ready');
 

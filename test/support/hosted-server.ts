@@ -7,8 +7,11 @@ import { fileURLToPath } from 'node:url';
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
 export interface HostedServer {
+  /** Where this process listens. */
   url: string;
   mcpUrl: string;
+  /** The issuer and resource base (differs from url only with --public-url). */
+  publicUrl: string;
   dataDir: string;
   logs: () => string;
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -51,22 +54,23 @@ export async function startHostedServer(options: {
   child.stderr!.on('data', (c: Buffer) => {
     logs += c.toString();
   });
-  const url = await new Promise<string>((resolve, reject) => {
+  const [url, publicUrl] = await new Promise<[string, string]>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${logs}`)), 20_000);
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
       logs += c.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(out);
+      const match = /listening on (http:\/\/\S+) \(public URL (http:\/\/[^,]+),/.exec(out);
       if (match) {
         clearTimeout(timer);
-        resolve(match[1]!);
+        resolve([match[1]!, match[2]!]);
       }
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${logs}`)));
   });
   return {
     url,
+    publicUrl,
     mcpUrl: `${url}/mcp`,
     dataDir,
     logs: () => logs,

@@ -5,6 +5,16 @@ import { approveInBrowserless } from './oauth-flow.js';
 
 /** Runs a whole OAuth flow (DCR, PKCE, API-key page, code exchange) and returns an access token. */
 export async function obtainAccessToken(serverUrl: string, apiKey: string): Promise<string> {
+  return (await obtainTokens(serverUrl, apiKey)).access_token;
+}
+
+/** The same flow, returning the client id and both tokens. */
+export async function obtainTokens(
+  serverUrl: string,
+  apiKey: string,
+  /** The MCP resource the token is for; defaults to this server's own /mcp (differs behind a public URL). */
+  resource = `${serverUrl}/mcp`,
+): Promise<{ client_id: string; access_token: string; refresh_token: string }> {
   const redirect = 'http://localhost:51777/callback';
   const registered = (await (
     await fetch(`${serverUrl}/register`, {
@@ -25,7 +35,7 @@ export async function obtainAccessToken(serverUrl: string, apiKey: string): Prom
     client_id: registered.client_id,
     redirect_uri: redirect,
     scope: 'mcp',
-    resource: `${serverUrl}/mcp`,
+    resource,
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',
   }).toString();
@@ -43,7 +53,8 @@ export async function obtainAccessToken(serverUrl: string, apiKey: string): Prom
       code_verifier: verifier,
     }),
   });
-  return ((await res.json()) as { access_token: string }).access_token;
+  const tokens = (await res.json()) as { access_token: string; refresh_token: string };
+  return { client_id: registered.client_id, ...tokens };
 }
 
 /**
