@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
 import { startSimulator } from '../simulator/server.js';
 import { startHostedServer } from '../test/support/hosted-server.js';
+import { startRedis } from '../test/support/redis-server.js';
 import { obtainAccessToken } from '../test/support/token-proxy.js';
 
 const KEY = 'rw-bench-http-key-01';
@@ -31,25 +32,35 @@ const ceiling = await load(`http://127.0.0.1:${(hello.address() as AddressInfo).
 hello.close();
 
 const sim = await startSimulator({ keys: [KEY] });
-const server = await startHostedServer({ apiUrl: `${sim.url}/v1`, env: { LOG_LEVEL: 'warn' } });
-const token = await obtainAccessToken(server.url, KEY);
 const call = JSON.stringify({
   jsonrpc: '2.0',
   id: 1,
   method: 'tools/call',
   params: { name: 'list_models', arguments: { category: 'image', limit: 5 } },
 });
-const ours = await load(
-  server.mcpUrl,
-  {
-    authorization: `Bearer ${token}`,
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    'mcp-protocol-version': '2025-06-18',
-  },
-  call,
-);
-await server.stop();
+
+/** One engine: a fresh server, a real OAuth token, then load on the MCP endpoint. */
+async function hosted(args: string[]) {
+  const server = await startHostedServer({ apiUrl: `${sim.url}/v1`, args, env: { LOG_LEVEL: 'warn' } });
+  const token = await obtainAccessToken(server.url, KEY);
+  const result = await load(
+    server.mcpUrl,
+    {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-06-18',
+    },
+    call,
+  );
+  await server.stop();
+  return result;
+}
+
+const sqlite = await hosted([]);
+const redis = await startRedis();
+const onRedis = await hosted(['--store', redis.url]);
+await redis.stop();
 await sim.close();
 
 const row = (label: string, r: { rps: number; p99: number; errors: number }) =>
@@ -57,5 +68,8 @@ const row = (label: string, r: { rps: number; p99: number; errors: number }) =>
     `${label.padEnd(48)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${String(r.p99).padStart(4)} ms  errors ${r.errors}`,
   );
 row('node:http hello world (ceiling)', ceiling);
-row('runware-mcp serve, tools/call list_models (SQLite)', ours);
-console.log(`ratio: ${(ours.rps / ceiling.rps).toFixed(3)}x of the ceiling (target >= 0.25x)`);
+row('runware-mcp serve, tools/call list_models (SQLite)', sqlite);
+row('runware-mcp serve, tools/call list_models (Redis)', onRedis);
+console.log(
+  `ratio to the ceiling: SQLite ${(sqlite.rps / ceiling.rps).toFixed(3)}x, Redis ${(onRedis.rps / ceiling.rps).toFixed(3)}x (target >= 0.25x on SQLite)`,
+);
