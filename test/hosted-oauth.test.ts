@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HostedServer, startHostedServer } from './support/hosted-server.js';
+import { type HostedServer, postToolsList, startHostedServer } from './support/hosted-server.js';
 import { approveInBrowserless, TestOAuthClient } from './support/oauth-flow.js';
 import { type RedisServer, startRedis } from './support/redis-server.js';
 import { type SimulatorProcess, spawnSimulator } from './support/simulator-process.js';
@@ -40,17 +40,8 @@ async function token(params: Record<string, string>) {
 }
 
 async function mcpCall(accessToken: string) {
-  const res = await fetch(server.mcpUrl, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${accessToken}`,
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2025-06-18',
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
-  });
-  bodies.push(await res.text());
+  const res = await postToolsList(server.mcpUrl, accessToken);
+  bodies.push(await res.clone().text());
   return res;
 }
 

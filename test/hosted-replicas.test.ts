@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HostedServer, startHostedServer } from './support/hosted-server.js';
+import { type HostedServer, postToolsList, startHostedServer } from './support/hosted-server.js';
 import { type RedisServer, startRedis } from './support/redis-server.js';
 import { type SimulatorProcess, spawnSimulator } from './support/simulator-process.js';
 import { obtainTokens } from './support/token-proxy.js';
@@ -32,17 +32,7 @@ async function clientOn(server: HostedServer, accessToken: string) {
   return client;
 }
 
-const listTools = (server: HostedServer, accessToken: string) =>
-  fetch(server.mcpUrl, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${accessToken}`,
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2025-06-18',
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
-  });
+const listTools = (server: HostedServer, accessToken: string) => postToolsList(server.mcpUrl, accessToken);
 
 beforeAll(async () => {
   sim = await spawnSimulator({ keys: [KEY], asyncDelayMs: 4000 });

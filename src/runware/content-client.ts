@@ -1,4 +1,4 @@
-import { CachedJsonClient, type CachedJsonClientOptions, type CacheStats } from './http-cache.js';
+import { CachedService } from './http-cache.js';
 
 export interface ContentModel {
   model: string;
@@ -24,22 +24,7 @@ export interface ContentPage<T> {
 export type ContentRecord = Record<string, unknown>;
 
 /** Runware's public content service (the curated catalog). No API key. Answers are cached per Cache-Control/ETag. */
-export class ContentClient {
-  private readonly http: CachedJsonClient;
-
-  constructor(options: CachedJsonClientOptions) {
-    this.http = new CachedJsonClient(options);
-  }
-
-  /** Network round trips so far. */
-  get requests(): number {
-    return this.http.stats.requests;
-  }
-
-  get stats(): Readonly<CacheStats> {
-    return this.http.stats;
-  }
-
+export class ContentClient extends CachedService {
   /** Every model matching the query (`capability`, `category`, `creator`, `status`, `q`, `sort`, `order`). */
   async listModels(query: Record<string, string> = {}): Promise<ContentModel[]> {
     const { paginate: _ignored, ...rest } = query;
@@ -96,11 +81,6 @@ export class ContentClient {
 
   getCollection(id: string): Promise<ContentRecord | undefined> {
     return this.http.get(`/collections/${encodeURIComponent(id)}`);
-  }
-
-  /** Forgets cached answers (the next call asks the service again, revalidating nothing). */
-  clearCache(): void {
-    this.http.clear();
   }
 }
 

@@ -133,3 +133,26 @@ function httpFailure(url: string, status: number): RunwareError {
     status,
   });
 }
+
+/** Base of the content and schema clients: one cached JSON client, its counters, and a way to drop the cache. */
+export abstract class CachedService {
+  protected readonly http: CachedJsonClient;
+
+  constructor(options: CachedJsonClientOptions) {
+    this.http = new CachedJsonClient(options);
+  }
+
+  /** Network round trips so far. */
+  get requests(): number {
+    return this.http.stats.requests;
+  }
+
+  get stats(): Readonly<CacheStats> {
+    return this.http.stats;
+  }
+
+  /** Forgets cached answers (the next call asks the service again, revalidating nothing). */
+  clearCache(): void {
+    this.http.clear();
+  }
+}

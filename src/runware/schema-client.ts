@@ -1,4 +1,4 @@
-import { CachedJsonClient, type CachedJsonClientOptions, type CacheStats } from './http-cache.js';
+import { CachedService } from './http-cache.js';
 
 export interface ResolvedSchema {
   requestSchema: Record<string, unknown>;
@@ -9,22 +9,7 @@ export interface ResolvedSchema {
 export type SchemaRegistry = Record<string, { taskType: string; id: string }>;
 
 /** Runware's public schema service: model -> taskType registry and per-model request JSON Schemas. No API key. */
-export class SchemaClient {
-  private readonly http: CachedJsonClient;
-
-  constructor(options: CachedJsonClientOptions) {
-    this.http = new CachedJsonClient(options);
-  }
-
-  /** Network round trips so far. */
-  get requests(): number {
-    return this.http.stats.requests;
-  }
-
-  get stats(): Readonly<CacheStats> {
-    return this.http.stats;
-  }
-
+export class SchemaClient extends CachedService {
   /** AIR -> { taskType, id (slug) } for every curated model. */
   async registry(): Promise<SchemaRegistry> {
     return (await this.http.get<{ models?: SchemaRegistry }>('/registry.json'))?.models ?? {};
@@ -33,9 +18,5 @@ export class SchemaClient {
   /** The model's request (and response) JSON Schema; undefined when the service knows no such AIR. */
   resolve(air: string): Promise<ResolvedSchema | undefined> {
     return this.http.get(`/resolve/${encodeURIComponent(air)}`);
-  }
-
-  clearCache(): void {
-    this.http.clear();
   }
 }

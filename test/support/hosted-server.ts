@@ -86,3 +86,17 @@ function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
     setTimeout(() => child.kill('SIGKILL'), 5000).unref();
   });
 }
+
+/** A raw 2025-era `tools/list` POST with a bearer token: for tests that check HTTP status and headers. */
+export function postToolsList(mcpUrl: string, accessToken: string): Promise<Response> {
+  return fetch(mcpUrl, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${accessToken}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-06-18',
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+  });
+}
