@@ -95,10 +95,8 @@ describe('Redis outage', () => {
     stores.push(store);
     await store.set('ns', 'k', 'before');
     await redis.stop();
-    const started = Date.now();
     await expect(store.get('ns', 'k')).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
-    expect(Date.now() - started).toBeLessThan(5000);
     await redis.restart();
     let recovered = false;
     for (let i = 0; i < 50 && !recovered; i++) {
