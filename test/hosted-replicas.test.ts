@@ -105,7 +105,7 @@ describe('two replicas sharing Redis', () => {
     ) {
       details = await onB.callTool({ name: 'get_task_details', arguments: { taskUUID: videoUUID } });
     }
-    expect(details.structuredContent).toMatchObject({ status: 'success', taskUUID: videoUUID, cost: 0.4 });
+    expect(details.structuredContent).toMatchObject({ status: 'success', taskUUID: videoUUID, cost: 0.6 });
     expect((await sim.admin.charges()).filter((c) => c.taskUUID === videoUUID)).toHaveLength(1);
     await onB.close();
   });

@@ -173,7 +173,7 @@ describe('run: async video with progress, deadline and cancellation', () => {
     expect(result.structuredContent).toMatchObject({
       status: 'success',
       taskType: 'videoInference',
-      cost: 0.4,
+      cost: 0.6,
     });
     expect(String(result.structuredContent!.outputs![0]!.url)).toMatch(/\.mp4$/);
     expect(progress.length).toBeGreaterThanOrEqual(2);
@@ -209,9 +209,10 @@ describe('run: async video with progress, deadline and cancellation', () => {
     await short.close();
     const again = await start({}, short.dataDir);
     const done = await call('get_task_details', { taskUUID }, again);
-    expect(done.structuredContent).toMatchObject({ status: 'success', taskUUID, cost: 0.5 });
+    // No duration given: the schema default (8 s) is sent, so the estimate and the bill agree.
+    expect(done.structuredContent).toMatchObject({ status: 'success', taskUUID, cost: 1.2 });
     const repeat = await call('get_task_details', { taskUUID }, again);
-    expect(repeat.structuredContent).toMatchObject({ status: 'success', cost: 0.5 });
+    expect(repeat.structuredContent).toMatchObject({ status: 'success', cost: 1.2 });
     expect(await sim.admin.charges()).toHaveLength(1);
   });
 });

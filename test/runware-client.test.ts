@@ -54,7 +54,7 @@ describe('RunwareClient against the simulator', () => {
     const progress: number[] = [];
     const result = await c.pollUntilDone(task.taskUUID, { onProgress: (p) => progress.push(p.done) });
     expect(result.done).toBe(true);
-    expect(result.items[0]).toMatchObject({ status: 'success', taskUUID: task.taskUUID, cost: 0.4 });
+    expect(result.items[0]).toMatchObject({ status: 'success', taskUUID: task.taskUUID, cost: 0.6 });
     expect(String(result.items[0]!.videoURL)).toMatch(/\.mp4$/);
     expect(progress.at(-1)).toBe(1);
     const polls = (await sim.admin.requests()).filter((r) => r.tasks[0]?.taskType === 'getResponse');

@@ -119,7 +119,7 @@ describe('Runware simulator: inference API', () => {
     await new Promise((r) => setTimeout(r, 400));
     for (let i = 0; i < 2; i++) {
       const done = await post([{ taskType: 'getResponse', taskUUID: video.taskUUID }]);
-      expect(done.body.data![0]).toMatchObject({ status: 'success', cost: 0.5 });
+      expect(done.body.data![0]).toMatchObject({ status: 'success', cost: 0.75 });
     }
     expect(await sim.admin.charges()).toHaveLength(1);
     const details = await post([{ taskType: 'getTaskDetails', taskUUID: video.taskUUID }]);

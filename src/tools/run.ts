@@ -14,6 +14,7 @@ import { errorResult, ToolFailure, usd } from './tool-result.js';
 
 type Args = { model: string; taskType?: string; maxCost?: number } & Record<string, unknown>;
 
+const PRICED_FIELDS = ['duration', 'width', 'height', 'numberResults'] as const;
 const AIR_GRAMMAR = /^[a-z0-9_-]+:[A-Za-z0-9._-]+@[A-Za-z0-9._-]+$/;
 
 export const runTool: ToolDefinition<Args> = {
@@ -95,6 +96,11 @@ async function planTask(args: Args, ctx: ToolContext): Promise<Plan> {
   };
   if (schema?.properties && 'outputType' in schema.properties && task.outputType !== undefined)
     task.outputType = 'URL';
+  // The fields a price depends on are sent explicitly (schema defaults), so the estimate is what gets billed.
+  for (const field of PRICED_FIELDS) {
+    const fallback = (schema?.properties?.[field] as { default?: unknown } | undefined)?.default;
+    if (task[field] === undefined && fallback !== undefined) task[field] = fallback;
+  }
   if (schema) {
     const problems = validateAgainstSchema(schema, task);
     if (problems.length > 0) {
