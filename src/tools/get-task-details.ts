@@ -1,4 +1,5 @@
 import type { ToolDefinition } from '../mcp/tool-definition.js';
+import { RunwareError } from '../runware/errors.js';
 import type { ResultItem } from '../runware/types.js';
 import { extractOutputs, totalCost } from '../tasks/outputs.js';
 import { followTask } from '../tasks/task-runner.js';
@@ -23,20 +24,19 @@ export const getTaskDetailsTool: ToolDefinition<{ taskUUID: string }> = {
   annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true },
   requiresKey: true,
   async handler({ taskUUID }, ctx) {
-    const client = ctx.deps.runware(ctx.principal.apiKey!);
     try {
       const local = await ctx.deps.tasks.get(taskUUID, ctx.principal.ownerId);
       if (local) {
         if (local.status !== 'processing') return renderTask(local);
         return renderTask(await followCounted(ctx, true, () => followTask(local, taskRunOptions(ctx))));
       }
-      return renderTask(fromUpstream(await client.getTaskDetails(taskUUID), taskUUID, ctx.principal.ownerId));
+      // Not recorded here (another client ran it): upstream's archive, scoped to this key by Runware itself.
+      const details = await ctx.deps
+        .runware(ctx.principal.apiKey!)
+        .getTaskDetails(taskUUID, { signal: ctx.signal });
+      return renderTask(fromUpstream(details, taskUUID, ctx.principal.ownerId));
     } catch (error) {
-      if (
-        error instanceof Error &&
-        'category' in error &&
-        (error as { category: string }).category === 'notFound'
-      ) {
+      if (error instanceof RunwareError && error.category === 'notFound') {
         return errorResult(new ToolFailure(`No task ${taskUUID} was found for this account.`), ctx.principal);
       }
       return errorResult(error, ctx.principal);
