@@ -138,6 +138,42 @@ describe('Runware simulator: inference API', () => {
     expect(missing.body.errors![0]!.code).toBe('missingApiKey');
   });
 
+  it('serves a real PNG whose header matches the requested size, and answers a batch per task', async () => {
+    const ok = flux({ width: 512, height: 256 });
+    const bad = flux({ steps: 'many' });
+    const { status, body } = await post([ok, bad]);
+    expect(status).toBe(200);
+    expect(body.data!.map((d) => d.taskUUID)).toEqual([ok.taskUUID]);
+    expect(body.errors).toEqual([expect.objectContaining({ taskUUID: bad.taskUUID, parameter: 'steps' })]);
+    const png = Buffer.from(await (await fetch(String(body.data![0]!.imageURL))).arrayBuffer());
+    expect(png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))).toBe(
+      true,
+    );
+    expect(png.subarray(12, 16).toString('ascii')).toBe('IHDR');
+    // Width and height keep the requested aspect ratio (scaled down to keep files small).
+    expect(png.readUInt32BE(16) / png.readUInt32BE(20)).toBe(2);
+  });
+
+  it('injects faults: 429 and 503 bursts, malformed JSON, insufficient credits, revoked keys', async () => {
+    await sim.admin.faults({ status429Count: 1, status503Count: 1, malformedJsonCount: 1 });
+    expect((await post([flux()])).status).toBe(429);
+    expect((await post([flux()])).status).toBe(503);
+    const malformed = await fetch(sim.apiUrl, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}` },
+      body: JSON.stringify([flux()]),
+    });
+    await expect(malformed.json()).rejects.toThrow();
+    expect((await post([flux()])).status).toBe(200);
+    await sim.admin.faults({ insufficientCredits: true });
+    const broke = await post([flux({ includeCost: true })]);
+    expect(broke.status).toBe(402);
+    expect(broke.body.errors![0]!.code).toBe('insufficientCredits');
+    await sim.admin.reset();
+    await sim.admin.revoke(KEY);
+    expect((await post([flux()])).body.errors![0]).toMatchObject({ code: 'invalidApiKey' });
+  });
+
   it('stores uploaded media and serves it back', async () => {
     const png = await (await fetch(String((await post([flux()])).body.data![0]!.imageURL))).arrayBuffer();
     const media = `data:image/png;base64,${Buffer.from(png).toString('base64')}`;
