@@ -14,7 +14,7 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   // Smaller code parses faster: start-up is dominated by parsing the bundled SDK.
-  minify: true,
+  minify: !process.env.NO_MINIFY,
   legalComments: 'none',
   external: ['better-sqlite3', 'ioredis', 'oidc-provider', 'prom-client'],
   banner: {
