@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import Provider, { type Configuration, errors } from 'oidc-provider';
 import type { Logger } from '../config/logger.js';
 import type { Store } from '../store/store.js';
-import { createOidcAdapter } from './oidc-adapter.js';
+import { type AccessTokenRecords, createOidcAdapter } from './oidc-adapter.js';
 
 export const MCP_SCOPE = 'mcp';
 /** Access tokens live long enough that mcp-remote's refresh-60-s-early never races them. */
@@ -44,6 +44,7 @@ export interface AuthorizationServerOptions {
   /** The MCP resource URLs (/mcp and /); tokens are bound to the first one. */
   resources: string[];
   store: Store;
+  accessTokens?: AccessTokenRecords;
   secrets: ServerSecrets;
   logger: Logger;
 }
@@ -56,7 +57,7 @@ export interface AuthorizationServerOptions {
 export function createAuthorizationServer(options: AuthorizationServerOptions): Provider {
   const [primaryResource] = options.resources;
   const configuration: Configuration = {
-    adapter: createOidcAdapter(options.store) as never,
+    adapter: createOidcAdapter(options.store, options.accessTokens) as never,
     clients: [],
     jwks: options.secrets.jwks as never,
     cookies: {
@@ -112,6 +113,10 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     // Every MCP client gets a refresh token: connectors reconnect for weeks without a new login.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: true,
+    // Tokens live by their own TTLs and die with their grant (revocation, refresh-token reuse), never with the
+    // 24 h login session: an MCP connector must keep working for weeks, and the MCP endpoint then needs one
+    // store read per request instead of three.
+    expiresWithSession: () => false,
     ttl: {
       AccessToken: ACCESS_TOKEN_TTL,
       AuthorizationCode: 60,

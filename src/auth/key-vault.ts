@@ -19,7 +19,13 @@ const NS = 'api-key';
  * copy of the database alone cannot unwrap them. One wrapped key per OAuth grant; the grant id is the AAD,
  * so a wrapped key cannot be moved to another grant.
  */
+/** Unwrapped keys are kept briefly in memory: the MCP endpoint needs one per request. */
+const CACHE_TTL_MS = 60_000;
+const CACHE_MAX = 10_000;
+
 export class KeyVault {
+  private readonly unwrapped = new Map<string, { key: { apiKey: string; ownerId: string }; until: number }>();
+
   constructor(
     private readonly kek: Buffer,
     private readonly store: Store,
@@ -44,6 +50,18 @@ export class KeyVault {
 
   /** The API key and owner for a grant, or undefined when the grant has none (or it cannot be unwrapped). */
   async get(grantId: string): Promise<{ apiKey: string; ownerId: string } | undefined> {
+    const cached = this.unwrapped.get(grantId);
+    if (cached && cached.until > Date.now()) return cached.key;
+    const key = await this.unwrap(grantId);
+    if (key) {
+      // Bounded: the oldest entry goes first (Map keeps insertion order).
+      if (this.unwrapped.size >= CACHE_MAX) this.unwrapped.delete(this.unwrapped.keys().next().value!);
+      this.unwrapped.set(grantId, { key, until: Date.now() + CACHE_TTL_MS });
+    }
+    return key;
+  }
+
+  private async unwrap(grantId: string): Promise<{ apiKey: string; ownerId: string } | undefined> {
     const wrapped = await this.store.get<WrappedKey>(NS, grantId);
     if (!wrapped) return undefined;
     try {
@@ -61,6 +79,7 @@ export class KeyVault {
   }
 
   delete(grantId: string): Promise<void> {
+    this.unwrapped.delete(grantId);
     return this.store.delete(NS, grantId);
   }
 }

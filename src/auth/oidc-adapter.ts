@@ -20,11 +20,46 @@ const SECRET_MODELS = new Set([
   'BackchannelAuthenticationRequest',
 ]);
 
+const ACCESS_TOKENS = 'oidc:AccessToken';
+const CACHE_MAX = 10_000;
+
+/**
+ * Access-token records for the MCP endpoint's bearer check (the hot path). With the embedded SQLite engine this
+ * process is the store's only writer, so records are cached and dropped exactly when the adapter deletes them
+ * (revocation, grant revocation); with Redis, shared by replicas, every check reads the store so a revocation
+ * on one replica holds on all of them at once. Expiry is checked by the caller on every use.
+ */
+export class AccessTokenRecords {
+  private readonly cache = new Map<string, Payload>();
+  private readonly cached: boolean;
+
+  constructor(private readonly store: Store) {
+    this.cached = store.engine === 'sqlite';
+  }
+
+  async find(token: string): Promise<Payload | undefined> {
+    const key = digest(token);
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const payload = await this.store.get<Payload>(ACCESS_TOKENS, key);
+    if (payload && this.cached) {
+      if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(key, payload);
+    }
+    return payload;
+  }
+
+  /** Called by the adapter whenever it deletes an access token (key = the stored digest). */
+  forget(key: string): void {
+    this.cache.delete(key);
+  }
+}
+
 /**
  * oidc-provider's storage adapter on our Store (SQLite or Redis). Grant-wide revocation goes through an index
  * of every record issued under a grant; uids and user codes have their own lookup keys.
  */
-export function createOidcAdapter(store: Store) {
+export function createOidcAdapter(store: Store, accessTokens?: AccessTokenRecords) {
   return class StoreAdapter {
     private readonly ns: string;
     private readonly secret: boolean;
@@ -78,14 +113,19 @@ export function createOidcAdapter(store: Store) {
     }
 
     async destroy(id: string): Promise<void> {
-      await store.delete(this.ns, this.key(id));
+      await this.remove(this.name, this.key(id));
+    }
+
+    private async remove(model: string, key: string): Promise<void> {
+      await store.delete(`oidc:${model}`, key);
+      if (model === 'AccessToken') accessTokens?.forget(key);
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
       const index = `oidc:grant:${grantId}`;
       for (const member of await store.listIndex(index)) {
         const [model, key] = member.split('|') as [string, string];
-        await store.delete(`oidc:${model}`, key);
+        await this.remove(model, key);
       }
       await store.deleteIndex(index);
     }

@@ -1,7 +1,7 @@
-import type Provider from 'oidc-provider';
 import type { Principal } from '../mcp/tool-definition.js';
 import { MCP_SCOPE } from './authorization-server.js';
 import type { KeyVault } from './key-vault.js';
+import type { AccessTokenRecords } from './oidc-adapter.js';
 
 export interface VerifiedToken {
   principal: Principal;
@@ -12,28 +12,35 @@ export interface VerifiedToken {
 
 /**
  * Validates a bearer token for the MCP endpoint: it must exist (so revoked and rotated tokens fail at once),
- * be unexpired, carry our resource as audience, and belong to a grant whose API key the vault still holds.
+ * be an unexpired access token, carry our resource as audience, and belong to a grant whose API key the vault
+ * still holds. At most one store read: the token record oidc-provider wrote through our adapter (tokens do
+ * not expire with the login session, see authorization-server.ts).
  */
-export function createTokenVerifier(options: { provider: Provider; vault: KeyVault; resources: string[] }) {
+export function createTokenVerifier(options: {
+  accessTokens: AccessTokenRecords;
+  vault: KeyVault;
+  resources: string[];
+}) {
   return async (token: string): Promise<VerifiedToken | undefined> => {
     if (token.length > 2048) return undefined;
-    const accessToken = await options.provider.AccessToken.find(token);
-    if (!accessToken || accessToken.isExpired) return undefined;
-    const audiences = ([] as unknown[]).concat(accessToken.aud ?? []);
+    const payload = await options.accessTokens.find(token);
+    if (payload?.kind !== 'AccessToken') return undefined;
+    const expiresAt = Number(payload.exp);
+    if (!(expiresAt > Date.now() / 1000)) return undefined;
+    const audiences = ([] as unknown[]).concat(payload.aud ?? []);
     if (!audiences.some((a) => options.resources.includes(String(a)))) return undefined;
-    const grantId = accessToken.grantId;
-    const key = grantId ? await options.vault.get(grantId) : undefined;
+    const key = payload.grantId ? await options.vault.get(payload.grantId) : undefined;
     return {
       principal: {
-        ownerId: key?.ownerId ?? String(accessToken.accountId),
+        ownerId: key?.ownerId ?? String(payload.accountId),
         apiKey: key?.apiKey,
         mode: 'hosted',
       },
-      clientId: String(accessToken.clientId),
-      scopes: String(accessToken.scope ?? MCP_SCOPE)
+      clientId: String(payload.clientId),
+      scopes: String(payload.scope ?? MCP_SCOPE)
         .split(' ')
         .filter(Boolean),
-      expiresAt: Number(accessToken.exp),
+      expiresAt,
     };
   };
 }

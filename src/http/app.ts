@@ -1,32 +1,22 @@
-import type { HttpBindings } from '@hono/node-server';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { getRequestListener, type HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import {
-  createMcpHandler,
-  hostHeaderValidationResponse,
-  originValidationResponse,
-} from '@modelcontextprotocol/server';
+import { hostHeaderValidationResponse, originValidationResponse } from '@modelcontextprotocol/server';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type Provider from 'oidc-provider';
 import type { createApiKeyPage } from '../auth/api-key-page.js';
 import { MCP_SCOPE } from '../auth/authorization-server.js';
-import type { VerifiedToken } from '../auth/resource-server.js';
-import type { Logger } from '../config/logger.js';
-import type { Principal } from '../mcp/tool-definition.js';
 import type { Store } from '../store/store.js';
-import type { Metrics } from './metrics.js';
+import { createMcpEndpoint, type McpEndpointOptions } from './mcp-endpoint.js';
 
-export interface AppOptions {
+export interface AppOptions extends Omit<McpEndpointOptions, 'base' | 'allowedHosts'> {
   publicUrl: string;
   provider: Provider;
   page: ReturnType<typeof createApiKeyPage>;
-  verifyToken: (token: string) => Promise<VerifiedToken | undefined>;
-  serverFactory: (principal: Principal) => ReturnType<Parameters<typeof createMcpHandler>[0]>;
   store: Store;
-  logger: Logger;
   /** Extra hostnames accepted in Host/Origin (besides the public URL's and loopback). */
   allowedHosts?: string[];
-  metrics: Metrics;
   /** When set, /metrics requires this bearer token. */
   metricsToken?: string | undefined;
 }
@@ -40,11 +30,11 @@ const OAUTH_PATHS = [
   '/jwks',
   '/.well-known/openid-configuration',
 ];
-const MAX_MCP_BODY = 1024 * 1024;
 
 /**
- * The HTTP adapter: routing, headers and limits. OAuth is oidc-provider on the raw Node request; MCP is the
- * SDK's handler behind a bearer check; the API-key page is the authorization interaction.
+ * The HTTP adapter: routing, headers and limits, as one Node request listener. The MCP endpoint is served on
+ * the raw request (the hot path, see mcp-endpoint.ts); everything else goes through Hono: OAuth is
+ * oidc-provider on the raw Node request, the API-key page is the authorization interaction.
  */
 export function createApp(options: AppOptions) {
   const app = new Hono<{ Bindings: HttpBindings }>();
@@ -57,20 +47,9 @@ export function createApp(options: AppOptions) {
     '[::1]',
     ...(options.allowedHosts ?? []),
   ];
-  const mcp = createMcpHandler(
-    (ctx) => {
-      // Only requests that passed the bearer check reach the handler, always with a principal.
-      const principal = (ctx.authInfo?.extra as { principal?: Principal } | undefined)?.principal;
-      if (!principal) throw new Error('MCP request without a verified principal');
-      return options.serverFactory(principal);
-    },
-    {
-      maxRequestBodySize: MAX_MCP_BODY,
-      onerror: (error) => options.logger.debug({ err: error.message }, 'mcp request rejected'),
-    },
-  );
+  const mcp = createMcpEndpoint({ ...options, base, allowedHosts });
 
-  // DNS-rebinding protection: a foreign Host or Origin never reaches OAuth or MCP.
+  // DNS-rebinding protection: a foreign Host or Origin never reaches OAuth (nor MCP: see the endpoint).
   app.use('*', async (c, next) => {
     const rejected =
       hostHeaderValidationResponse(c.req.raw, allowedHosts) ??
@@ -128,56 +107,6 @@ export function createApp(options: AppOptions) {
     return send(c, await options.page.submit(c.env.incoming, c.env.outgoing, c.req.param('uid'), form, ip));
   });
 
-  const serveMcp = async (c: Context<{ Bindings: HttpBindings }>) => {
-    const auth = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
-    const metadata = `${base}/.well-known/oauth-protected-resource${c.req.path === '/mcp' ? '/mcp' : ''}`;
-    if (!auth) {
-      return c.json(
-        { error: 'unauthorized', error_description: 'Sign in: this MCP server uses OAuth.' },
-        401,
-        {
-          'www-authenticate': `Bearer resource_metadata="${metadata}", scope="${MCP_SCOPE}"`,
-        },
-      );
-    }
-    const verified = await options.verifyToken(auth[1]!).catch((error: Error) => {
-      options.metrics.storeError();
-      options.logger.error({ err: error.message }, 'token verification failed');
-      return 'unavailable' as const;
-    });
-    if (verified === 'unavailable') {
-      return c.json(
-        {
-          error: 'temporarily_unavailable',
-          error_description: 'The server cannot verify tokens right now; try again.',
-        },
-        503,
-        { 'retry-after': '5' },
-      );
-    }
-    if (!verified) {
-      return c.json(
-        { error: 'invalid_token', error_description: 'The access token is invalid, expired or revoked.' },
-        401,
-        {
-          'www-authenticate': `Bearer error="invalid_token", error_description="The access token is invalid, expired or revoked", resource_metadata="${metadata}"`,
-        },
-      );
-    }
-    return mcp.fetch(c.req.raw, {
-      authInfo: {
-        token: auth[1]!,
-        clientId: verified.clientId,
-        scopes: verified.scopes,
-        expiresAt: verified.expiresAt,
-        resource: new URL(`${base}/mcp`),
-        extra: { principal: verified.principal },
-      },
-    });
-  };
-  app.all('/mcp', serveMcp);
-  app.all('/', serveMcp);
-
   /** Hands the raw Node request to oidc-provider (optionally under another path) and lets it answer. */
   async function toProvider(c: Context<{ Bindings: HttpBindings }>, path?: string) {
     const { incoming, outgoing } = c.env;
@@ -189,7 +118,19 @@ export function createApp(options: AppOptions) {
     return RESPONSE_ALREADY_SENT;
   }
 
-  return { app, close: () => mcp.close() };
+  const web = getRequestListener((request, env) => app.fetch(request, env));
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/mcp' && path !== '/') return void web(req, res);
+    mcp.handle(req, res).catch((error: Error) => {
+      options.logger.error({ err: error.message }, 'mcp endpoint failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null }),
+      );
+    });
+  };
+  return { listener, close: () => mcp.close() };
 }
 
 function send(

@@ -1,9 +1,9 @@
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type HttpBindings, serve } from '@hono/node-server';
 import { createApiKeyPage } from '../auth/api-key-page.js';
 import { createAuthorizationServer, loadServerSecrets } from '../auth/authorization-server.js';
 import { KeyVault, loadKek } from '../auth/key-vault.js';
+import { AccessTokenRecords } from '../auth/oidc-adapter.js';
 import { createTokenVerifier } from '../auth/resource-server.js';
 import { loadConfig, renderHelp } from '../config/config.js';
 import { createLogger } from '../config/logger.js';
@@ -26,16 +26,15 @@ export async function runServe(argv: string[]): Promise<void> {
   const secrets = await loadServerSecrets(store);
 
   // The public URL may depend on the bound port (--port 0 in tests), so the app is built once listening.
-  let handle: ((request: Request, env: HttpBindings) => Response | Promise<Response>) | undefined;
-  const server = serve({
-    fetch: (request, env) =>
-      handle ? handle(request, env as HttpBindings) : new Response('starting', { status: 503 }),
-    port: config.port,
-    hostname: config.host,
-  }) as Server;
+  let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const server = createServer((req, res) => {
+    if (handle) return handle(req, res);
+    res.writeHead(503, { 'retry-after': '1' }).end('starting');
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
+    server.listen(config.port, config.host);
   });
   const port = (server.address() as AddressInfo).port;
   const publicUrl = (
@@ -44,7 +43,15 @@ export async function runServe(argv: string[]): Promise<void> {
   ).replace(/\/$/, '');
   const resources = [`${publicUrl}/mcp`, publicUrl, `${publicUrl}/`];
 
-  const provider = createAuthorizationServer({ issuer: publicUrl, resources, store, secrets, logger });
+  const accessTokens = new AccessTokenRecords(store);
+  const provider = createAuthorizationServer({
+    issuer: publicUrl,
+    resources,
+    store,
+    accessTokens,
+    secrets,
+    logger,
+  });
   const vault = new KeyVault(kek, store);
   const metrics = createMetrics();
   provider.on('grant.success', () => metrics.grant('issued'));
@@ -55,7 +62,7 @@ export async function runServe(argv: string[]): Promise<void> {
     onRetry: metrics.onRetry,
     onExchange: metrics.onExchange,
   });
-  const { app, close } = createApp({
+  const { listener, close } = createApp({
     publicUrl,
     provider,
     page: createApiKeyPage({
@@ -67,14 +74,14 @@ export async function runServe(argv: string[]): Promise<void> {
       resources,
       logger,
     }),
-    verifyToken: createTokenVerifier({ provider, vault, resources }),
-    serverFactory: createServerFactory(deps),
+    verifyToken: createTokenVerifier({ accessTokens, vault, resources }),
+    factory: createServerFactory(deps),
     store,
     logger,
     metrics,
     metricsToken: config.metricsToken,
   });
-  handle = (request, env) => app.fetch(request, env);
+  handle = listener;
   process.stdout.write(
     `runware-mcp listening on http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port} (public URL ${publicUrl}, MCP endpoint ${publicUrl}/mcp, store ${store.engine})\n`,
   );

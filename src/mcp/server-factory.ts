@@ -3,7 +3,7 @@ import {
   ProtocolError,
   ProtocolErrorCode,
   Server,
-  type ServerContext,
+  type ServerNotification,
 } from '@modelcontextprotocol/server';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -32,10 +32,7 @@ interface CompiledTool {
  * a per-principal factory that only wires prebuilt handlers into a fresh low-level Server: nearly free, which
  * matters because hosted mode builds a server per HTTP request.
  */
-export function createServerFactory(
-  deps: ToolDeps,
-  tools: ToolDefinition[] = ALL_TOOLS,
-): (principal: Principal) => Server {
+export function createServerFactory(deps: ToolDeps, tools: ToolDefinition[] = ALL_TOOLS): ServerFactory {
   // Our own schemas are trusted: skipping meta-schema validation saves compiling the meta-schema at start.
   const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: false, validateSchema: false });
   addFormats.default(ajv);
@@ -85,28 +82,25 @@ export function createServerFactory(
 
   async function callTool(
     principal: Principal,
-    request: {
-      params: { name: string; arguments?: Record<string, unknown>; _meta?: Record<string, unknown> };
-    },
-    ctx: ServerContext,
-    server: Server,
+    name: string,
+    args: Record<string, unknown>,
+    call: CallContext,
   ): Promise<CallToolResult> {
-    const { name, arguments: args = {} } = request.params;
     const tool = compiled.get(name);
     // A tool error (not a protocol error) lets the model read the message and correct itself.
     if (!tool)
       return toolError(`Unknown tool "${name}". Available tools: ${[...compiled.keys()].join(', ')}.`);
     const started = performance.now();
-    const result = await runTool(tool, principal, args, ctx);
+    const result = await runTool(tool, principal, args, call);
     deps.metrics?.toolCall(name, result.isError ? 'error' : 'ok', (performance.now() - started) / 1000);
-    return server.projectCallToolResult(result, tool.def.outputSchema);
+    return result;
   }
 
   async function runTool(
     tool: CompiledTool,
     principal: Principal,
     args: Record<string, unknown>,
-    ctx: ServerContext,
+    call: CallContext,
   ): Promise<CallToolResult> {
     const validate = tool.validate();
     if (!validate(args)) {
@@ -127,24 +121,22 @@ export function createServerFactory(
           : `${tool.def.name} needs a Runware API key: reconnect this MCP server and paste your key.`,
       );
     }
-    const progressToken = ctx.mcpReq._meta?.progressToken;
+    const { progressToken, notify } = call;
     const toolCtx: ToolContext = {
       principal,
       deps,
-      signal: ctx.mcpReq.signal,
+      signal: call.signal,
       progress: async (progress, total, message) => {
-        if (progressToken === undefined) return;
-        await ctx.mcpReq
-          .notify({
-            method: 'notifications/progress',
-            params: {
-              progressToken,
-              progress,
-              ...(total === undefined ? {} : { total }),
-              ...(message ? { message } : {}),
-            },
-          })
-          .catch(() => undefined);
+        if (progressToken === undefined || !notify) return;
+        await notify({
+          method: 'notifications/progress',
+          params: {
+            progressToken,
+            progress,
+            ...(total === undefined ? {} : { total }),
+            ...(message ? { message } : {}),
+          },
+        }).catch(() => undefined);
       },
     };
     try {
@@ -154,15 +146,21 @@ export function createServerFactory(
     }
   }
 
-  return (principal) => {
+  const createServer = (principal: Principal) => {
     const server = new Server(SERVER_INFO, {
       capabilities: { tools: {}, resources: { subscribe: true }, prompts: {}, logging: {} },
       instructions: INSTRUCTIONS,
     });
     server.setRequestHandler('tools/list', () => toolList as never);
-    server.setRequestHandler('tools/call', (request, ctx) =>
-      callTool(principal, request as never, ctx, server),
-    );
+    server.setRequestHandler('tools/call', async (request, ctx) => {
+      const { name, arguments: args = {} } = request.params;
+      const result = await callTool(principal, name, args, {
+        signal: ctx.mcpReq.signal,
+        progressToken: ctx.mcpReq._meta?.progressToken,
+        notify: (notification) => ctx.mcpReq.notify(notification),
+      });
+      return server.projectCallToolResult(result, compiled.get(name)?.def.outputSchema);
+    });
     server.setRequestHandler('resources/list', resourceList);
     server.setRequestHandler('resources/templates/list', () => resourceTemplates);
     server.setRequestHandler('resources/read', (request) => readSchemaResource(deps, request.params.uri));
@@ -175,6 +173,64 @@ export function createServerFactory(
     );
     return server;
   };
+
+  /**
+   * The hot read path of hosted mode: list methods and calls of catalog-only tools (read-only, closed-world:
+   * no upstream, no progress, no notifications) answered from the same prebuilt handlers without building a
+   * Server and a transport. Anything else (and anything malformed) is left to the SDK.
+   */
+  const answerDirectly = (
+    principal: Principal,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    signal: AbortSignal,
+  ): Promise<unknown> | undefined => {
+    switch (method) {
+      case 'ping':
+        return Promise.resolve({});
+      case 'tools/list':
+        return Promise.resolve(toolList);
+      case 'resources/list':
+        return Promise.resolve(resourceList());
+      case 'resources/templates/list':
+        return Promise.resolve(resourceTemplates);
+      case 'prompts/list':
+        return Promise.resolve(promptList);
+      case 'tools/call': {
+        const tool = typeof params?.name === 'string' ? compiled.get(params.name) : undefined;
+        const args = params?.arguments ?? {};
+        const meta = params?._meta as { progressToken?: unknown } | undefined;
+        const annotations = tool?.def.annotations;
+        if (!tool || !annotations?.readOnlyHint || annotations.openWorldHint !== false) return undefined;
+        if (typeof args !== 'object' || args === null || Array.isArray(args)) return undefined;
+        if (meta?.progressToken !== undefined) return undefined;
+        return callTool(principal, tool.def.name, args as Record<string, unknown>, { signal });
+      }
+      default:
+        return undefined;
+    }
+  };
+
+  return { createServer, answerDirectly };
+}
+
+export interface ServerFactory {
+  /** A fresh low-level Server for one HTTP request or one stdio connection. */
+  createServer(principal: Principal): Server;
+  /** The result for a hot read-only request, or undefined when the SDK must serve it. */
+  answerDirectly(
+    principal: Principal,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    signal: AbortSignal,
+  ): Promise<unknown> | undefined;
+}
+
+/** What a tool call carries besides its arguments: cancellation and, when the client asked, progress. */
+interface CallContext {
+  signal: AbortSignal;
+  progressToken?: string | number | undefined;
+  notify?: (notification: ServerNotification) => Promise<void>;
 }
 
 function getPrompt(name: string, args: Record<string, string>) {

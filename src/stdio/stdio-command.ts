@@ -28,7 +28,7 @@ export async function runStdio(argv: string[]): Promise<void> {
     mode: 'stdio' as const,
   };
   const factory = createServerFactory(deps);
-  const handle = serveStdio(() => factory(principal), {
+  const handle = serveStdio(() => factory.createServer(principal), {
     onerror: (error) => logger.warn({ err: error.message }, 'stdio transport error'),
   });
   const stop = () => void handle.close().finally(() => process.exit(0));
