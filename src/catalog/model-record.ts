@@ -68,7 +68,20 @@ export interface Creator {
   website?: string;
 }
 
+/** Model files never change once loaded (a refresh loads new ones), so their records are built once. */
+const records = new WeakMap<ModelFile, ModelRecord>();
+
+/** The browse record of a model: shared and frozen, never to be mutated by callers. */
 export function toModelRecord(m: ModelFile): ModelRecord {
+  let record = records.get(m);
+  if (!record) {
+    record = Object.freeze(recordOf(m));
+    records.set(m, record);
+  }
+  return record;
+}
+
+function recordOf(m: ModelFile): ModelRecord {
   const {
     examples: _e,
     requestSchema: _r,

@@ -36,6 +36,8 @@ export interface McpEndpointOptions {
  */
 export function createMcpEndpoint(options: McpEndpointOptions) {
   const { base, factory } = options;
+  // Host headers already accepted: validating parses a URL, and clients send the same one every time.
+  const acceptedHosts = new Set<string>();
   const sdk = createMcpHandler(
     (ctx) => {
       // Only requests that passed the bearer check reach the handler, always with a principal.
@@ -50,7 +52,7 @@ export function createMcpEndpoint(options: McpEndpointOptions) {
   );
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const rejection = checkHostAndOrigin(req, options.allowedHosts);
+    const rejection = checkHostAndOrigin(req, options.allowedHosts, acceptedHosts);
     if (rejection) return sendJson(res, 403, rpcError(-32000, rejection));
 
     const path = (req.url ?? '/').split('?')[0];
@@ -91,15 +93,7 @@ export function createMcpEndpoint(options: McpEndpointOptions) {
       );
     }
 
-    const authInfo: AuthInfo = {
-      token: bearer,
-      clientId: verified.clientId,
-      scopes: verified.scopes,
-      expiresAt: verified.expiresAt,
-      resource: new URL(`${base}/mcp`),
-      extra: { principal: verified.principal },
-    };
-    if (!canAnswerDirectly(req)) return forward(req, res, authInfo);
+    if (!canAnswerDirectly(req)) return forward(req, res, bearer, verified);
 
     const body = await readBody(req, MAX_MCP_BODY);
     if (body === 'too-large') return sendJson(res, 413, rpcError(-32000, 'Request body too large.'));
@@ -108,7 +102,7 @@ export function createMcpEndpoint(options: McpEndpointOptions) {
     // Direct answers are catalog reads: nothing to cancel when the client goes away.
     const answer =
       request && factory.answerDirectly(verified.principal, request.method, request.params, NEVER_ABORTED);
-    if (!request || !answer) return forward(req, res, authInfo, body, message);
+    if (!request || !answer) return forward(req, res, bearer, verified, body, message);
     const result = await answer;
     sendJson(res, 200, { jsonrpc: '2.0', id: request.id, result });
   }
@@ -117,10 +111,19 @@ export function createMcpEndpoint(options: McpEndpointOptions) {
   async function forward(
     req: IncomingMessage,
     res: ServerResponse,
-    authInfo: AuthInfo,
+    token: string,
+    verified: VerifiedToken,
     body?: Buffer,
     parsedBody?: unknown,
   ): Promise<void> {
+    const authInfo: AuthInfo = {
+      token,
+      clientId: verified.clientId,
+      scopes: verified.scopes,
+      expiresAt: verified.expiresAt,
+      resource: new URL(`${base}/mcp`),
+      extra: { principal: verified.principal },
+    };
     // Cancels the exchange in the SDK when the client goes away early (aborting costs a DOMException, so only then).
     const cancel = new AbortController();
     res.once('close', () => res.writableFinished || cancel.abort());
@@ -147,9 +150,18 @@ export function createMcpEndpoint(options: McpEndpointOptions) {
   return { handle, close: () => sdk.close() };
 }
 
-function checkHostAndOrigin(req: IncomingMessage, allowedHosts: string[]): string | undefined {
-  const host = validateHostHeader(req.headers.host, allowedHosts);
-  if (!host.ok) return host.message;
+function checkHostAndOrigin(
+  req: IncomingMessage,
+  allowedHosts: string[],
+  acceptedHosts: Set<string>,
+): string | undefined {
+  const hostHeader = req.headers.host ?? '';
+  if (!acceptedHosts.has(hostHeader)) {
+    const host = validateHostHeader(hostHeader, allowedHosts);
+    if (!host.ok) return host.message;
+    if (acceptedHosts.size < 64) acceptedHosts.add(hostHeader);
+  }
+  if (req.headers.origin === undefined) return undefined;
   const origin = validateOriginHeader(req.headers.origin, allowedHosts);
   return origin.ok ? undefined : origin.message;
 }
@@ -217,7 +229,13 @@ function rpcError(code: number, message: string) {
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   const bytes = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': bytes.length, ...headers });
+  res.writeHead(status, [
+    'content-type',
+    'application/json',
+    'content-length',
+    String(bytes.length),
+    ...Object.entries(headers).flat(),
+  ]);
   res.end(bytes);
 }
 

@@ -92,7 +92,7 @@ function renderList(
   if (total === 0) return 'No models match. Loosen the filters or try list_capabilities.';
   const lines = models.map(
     (m) =>
-      `- ${m.name} — ${m.air} (${m.category}) — ${m.pricingOverview ?? 'price: see model_pricing'} — ${m.headline ?? ''}`,
+      `- ${m.name} - ${m.air} (${m.category}) - ${m.pricingOverview ?? 'price: see model_pricing'} - ${m.headline ?? ''}`,
   );
   const more = next ? `\nMore results: call again with cursor "${next}".` : '';
   return `${total} model${total === 1 ? '' : 's'} match (showing ${models.length}):\n${lines.join('\n')}${more}`;
