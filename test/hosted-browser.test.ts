@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HostedServer, startHostedServer } from './support/hosted-server.js';
+import { type HostedServer, STORE_ENGINES, startHostedServerOn } from './support/hosted-server.js';
 import { TestOAuthClient } from './support/oauth-flow.js';
 import { type SimulatorProcess, spawnSimulator } from './support/simulator-process.js';
 
@@ -16,7 +16,6 @@ let browser: Browser;
 
 beforeAll(async () => {
   sim = await spawnSimulator({ keys: [KEY] });
-  server = await startHostedServer({ apiUrl: sim.apiUrl });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
@@ -34,7 +33,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await browser?.close();
-  await server?.stop();
   await sim?.stop();
 });
 
@@ -45,7 +43,14 @@ async function authorizationUrl(oauth: TestOAuthClient): Promise<string> {
   return oauth.authorizationUrl!.toString();
 }
 
-describe('the API-key page in a real browser', () => {
+describe.each(STORE_ENGINES)('the API-key page in a real browser (%s store)', (engine) => {
+  beforeAll(async () => {
+    server = await startHostedServerOn(engine, { apiUrl: sim.apiUrl });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
   it('shows an error for a wrong key, then redirects to the client with a code for the right one', async () => {
     const oauth = new TestOAuthClient('http://localhost:51999/callback');
     const context = await browser.newContext();

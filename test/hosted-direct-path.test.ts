@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HostedServer, startHostedServer } from './support/hosted-server.js';
+import { type HostedServer, STORE_ENGINES, startHostedServerOn } from './support/hosted-server.js';
 import { type SimulatorProcess, spawnSimulator } from './support/simulator-process.js';
 import { obtainAccessToken } from './support/token-proxy.js';
 
@@ -13,11 +13,8 @@ let token: string;
 
 beforeAll(async () => {
   sim = await spawnSimulator({ keys: [KEY] });
-  server = await startHostedServer({ apiUrl: sim.apiUrl });
-  token = await obtainAccessToken(server.url, KEY);
 });
 afterAll(async () => {
-  await server?.stop();
   await sim?.stop();
 });
 
@@ -92,7 +89,15 @@ const REQUESTS: Array<[string, { method: string; params?: Record<string, unknown
   ['invalid arguments', call('list_models', { limit: 'many' })],
 ];
 
-describe('direct answers on the MCP endpoint', () => {
+describe.each(STORE_ENGINES)('direct answers on the MCP endpoint (%s store)', (engine) => {
+  beforeAll(async () => {
+    server = await startHostedServerOn(engine, { apiUrl: sim.apiUrl });
+    token = await obtainAccessToken(server.url, KEY);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
   it.each(REQUESTS)('%s: the direct answer equals the SDK transport answer', async (_label, request) => {
     const direct = await post({ jsonrpc: '2.0', id: 7, ...request }, false);
     const sdk = await post({ jsonrpc: '2.0', id: 7, ...request }, true);

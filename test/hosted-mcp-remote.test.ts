@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HostedServer, startHostedServer } from './support/hosted-server.js';
+import { type HostedServer, STORE_ENGINES, startHostedServerOn } from './support/hosted-server.js';
 import { type SimulatorProcess, spawnSimulator } from './support/simulator-process.js';
 
 const require = createRequire(import.meta.url);
@@ -18,14 +18,19 @@ let server: HostedServer;
 
 beforeAll(async () => {
   sim = await spawnSimulator({ keys: [KEY] });
-  server = await startHostedServer({ apiUrl: sim.apiUrl });
 });
 afterAll(async () => {
-  await server?.stop();
   await sim?.stop();
 });
 
-describe('mcp-remote as a real stdio-to-HTTP bridge', () => {
+describe.each(STORE_ENGINES)('mcp-remote as a real stdio-to-HTTP bridge (%s store)', (engine) => {
+  beforeAll(async () => {
+    server = await startHostedServerOn(engine, { apiUrl: sim.apiUrl });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
   it('authorizes headlessly through the API-key page, then lists tools and runs a model', async () => {
     const configDir = mkdtempSync(join(tmpdir(), 'mcp-remote-'));
     const browserLog = join(configDir, 'browser.log');

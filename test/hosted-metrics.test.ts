@@ -1,6 +1,6 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HostedServer, startHostedServer } from './support/hosted-server.js';
+import { type HostedServer, STORE_ENGINES, startHostedServerOn } from './support/hosted-server.js';
 import { approveInBrowserless, TestOAuthClient } from './support/oauth-flow.js';
 import { type SimulatorProcess, spawnSimulator } from './support/simulator-process.js';
 
@@ -23,14 +23,22 @@ function parsePrometheus(text: string): Map<string, number> {
 
 beforeAll(async () => {
   sim = await spawnSimulator({ keys: [KEY] });
-  server = await startHostedServer({ apiUrl: sim.apiUrl, env: { RUNWARE_MCP_METRICS_TOKEN: METRICS_TOKEN } });
 });
 afterAll(async () => {
-  await server?.stop();
   await sim?.stop();
 });
 
-describe('/metrics', () => {
+describe.each(STORE_ENGINES)('/metrics (%s store)', (engine) => {
+  beforeAll(async () => {
+    server = await startHostedServerOn(engine, {
+      apiUrl: sim.apiUrl,
+      env: { RUNWARE_MCP_METRICS_TOKEN: METRICS_TOKEN },
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
   it('is protected by its bearer token and counts tool calls, spend, upstream latency and grants', async () => {
     expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
     const oauth = new TestOAuthClient();

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startRedis } from './redis-server.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
@@ -99,4 +100,25 @@ export function postToolsList(mcpUrl: string, accessToken: string): Promise<Resp
     },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
   });
+}
+
+export const STORE_ENGINES = ['sqlite', 'redis'] as const;
+
+/** `startHostedServer` on the named store engine; a Redis engine gets its own redis-server, stopped with it. */
+export async function startHostedServerOn(
+  engine: (typeof STORE_ENGINES)[number],
+  options: Parameters<typeof startHostedServer>[0],
+): Promise<HostedServer> {
+  const redis = engine === 'redis' ? await startRedis() : undefined;
+  const server = await startHostedServer({
+    ...options,
+    args: [...(options.args ?? []), ...(redis ? ['--store', redis.url] : [])],
+  });
+  return {
+    ...server,
+    stop: async (signal) => {
+      await server.stop(signal);
+      await redis?.stop();
+    },
+  };
 }
