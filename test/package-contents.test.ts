@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -20,5 +23,43 @@ describe('npm package contents', () => {
     );
     expect(unexpected).toEqual([]);
     console.log(`npm pack: ${files.length} files, ${(pack!.unpackedSize / 1024).toFixed(0)} KiB unpacked`);
+  });
+});
+
+describe('server.json (MCP Registry metadata)', () => {
+  const read = (path: string) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
+  const validate = () => {
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    addFormats.default(ajv);
+    return ajv.compile(read('./fixtures/server-json.schema.json'));
+  };
+
+  it('follows the registry rules and agrees with package.json (name, version, package, env)', () => {
+    const server = read('../server.json');
+    const pkg = read('../package.json');
+    const check = validate();
+    expect(check(server), JSON.stringify(check.errors)).toBe(true);
+    expect(server.name).toBe(pkg.mcpName);
+    expect(server.version).toBe(pkg.version);
+    const npm = server.packages.find((p: { registryType: string }) => p.registryType === 'npm');
+    expect(npm).toMatchObject({ identifier: pkg.name, version: pkg.version, transport: { type: 'stdio' } });
+    const key = npm.environmentVariables.find((v: { name: string }) => v.name === 'RUNWARE_API_KEY');
+    expect(key.isSecret).toBe(true);
+    expect(server.remotes[0]).toMatchObject({ type: 'streamable-http' });
+    expect(server.remotes[0].url).toMatch(/\/mcp$/);
+  });
+
+  it('the rules catch the usual mistakes', () => {
+    const check = validate();
+    const server = read('../server.json');
+    const broken = [
+      { ...server, name: 'runware-mcp' },
+      { ...server, version: '^0.1.0' },
+      { ...server, description: 'x'.repeat(101) },
+      { ...server, packages: [{ ...server.packages[0], version: 'latest' }] },
+      { ...server, packages: [{ ...server.packages[0], transport: { type: 'websocket' } }] },
+      { ...server, remotes: [{ type: 'streamable-http', url: 'http://insecure.example/mcp' }] },
+    ];
+    for (const candidate of broken) expect(check(candidate)).toBe(false);
   });
 });
