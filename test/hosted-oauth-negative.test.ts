@@ -208,6 +208,51 @@ describe.each(['sqlite', 'redis'] as const)('on the %s store', (engine) => {
       }
       expect(last!.status).toBe(429);
       expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
+      // Without --trust-proxy a client-supplied X-Forwarded-For does not buy a fresh bucket.
+      const { challenge } = pkce();
+      const spoofed = await approveInBrowserless(
+        authorizeUrl({ code_challenge: challenge, code_challenge_method: 'S256' }),
+        'rw-wrong-key-zzzzzz',
+        { headers: { 'x-forwarded-for': '203.0.113.77' } },
+      );
+      expect(spoofed.status).toBe(429);
     });
+  });
+});
+
+describe('behind a reverse proxy (--trust-proxy 1)', () => {
+  let proxied: HostedServer;
+  beforeAll(async () => {
+    sim = await spawnSimulator({ keys: [KEY] });
+    proxied = await startHostedServer({ apiUrl: sim.apiUrl, args: ['--trust-proxy', '1'] });
+    server = proxied;
+    const registered = await register({
+      redirect_uris: [REDIRECT],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+    });
+    clientId = registered.body.client_id!;
+  });
+  afterAll(async () => {
+    await proxied?.stop();
+    await sim?.stop();
+  });
+
+  it('rate-limits each client address the proxy reports, not the proxy itself', async () => {
+    const attempt = (forwardedFor: string) =>
+      approveInBrowserless(
+        authorizeUrl({ code_challenge: pkce().challenge, code_challenge_method: 'S256' }),
+        'rw-wrong-key-zzzzzz',
+        // The left entry is whatever the client claimed; the proxy appended the address it saw.
+        { headers: { 'x-forwarded-for': `10.9.9.9, ${forwardedFor}` } },
+      );
+    let status = 0;
+    for (let i = 0; i < 12 && status !== 429; i++) status = (await attempt('198.51.100.1')).status;
+    expect(status).toBe(429);
+    const other = await attempt('198.51.100.2');
+    // Another client behind the same proxy still gets the page's own answer for a wrong key, not a 429.
+    expect(other.status).toBe(400);
+    expect(other.html).toMatch(/<form/);
   });
 });

@@ -37,6 +37,8 @@ export interface Config {
   kek: string | undefined;
   /** When set, /metrics requires `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
+  /** Reverse proxies in front of the server whose X-Forwarded-For entries are trusted (rate limits per client). */
+  trustProxy: number;
 }
 
 export interface OptionSpec {
@@ -263,6 +265,16 @@ export const OPTIONS: OptionSpec[] = [
     parse: str,
     hostedOnly: true,
   },
+  {
+    key: 'trustProxy',
+    flag: '--trust-proxy',
+    env: 'RUNWARE_MCP_TRUST_PROXY',
+    description:
+      "How many reverse proxies (load balancers) sit in front of the server: rate limits then key on the client address they report in X-Forwarded-For instead of the proxy's",
+    default: '0',
+    parse: num('RUNWARE_MCP_TRUST_PROXY', { int: true }),
+    hostedOnly: true,
+  },
 ];
 
 /** Builds the config from flags and env; throws ConfigError naming the option on bad input. */
@@ -287,6 +299,7 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
     store: 'sqlite',
     kek: undefined,
     metricsToken: undefined,
+    trustProxy: 0,
   } as Config;
   const set = (spec: OptionSpec, raw: string) => {
     (config as unknown as Record<string, unknown>)[spec.key] = spec.parse(raw);

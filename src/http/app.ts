@@ -8,6 +8,7 @@ import type Provider from 'oidc-provider';
 import type { createApiKeyPage } from '../auth/api-key-page.js';
 import { MCP_SCOPE } from '../auth/authorization-server.js';
 import type { Store } from '../store/store.js';
+import { clientAddress } from './client-address.js';
 import { createMcpEndpoint, type McpEndpointOptions } from './mcp-endpoint.js';
 
 export interface AppOptions extends Omit<McpEndpointOptions, 'base' | 'allowedHosts'> {
@@ -19,6 +20,8 @@ export interface AppOptions extends Omit<McpEndpointOptions, 'base' | 'allowedHo
   allowedHosts?: string[];
   /** When set, /metrics requires this bearer token. */
   metricsToken?: string | undefined;
+  /** Reverse proxies whose X-Forwarded-For entries are trusted (see client-address.ts). */
+  trustProxy?: number;
 }
 
 /** Paths oidc-provider answers itself. */
@@ -103,7 +106,7 @@ export function createApp(options: AppOptions) {
     const form = Object.fromEntries(
       Object.entries(await c.req.parseBody()).map(([k, v]) => [k, typeof v === 'string' ? v : '']),
     );
-    const ip = c.env.incoming.socket.remoteAddress ?? 'unknown';
+    const ip = clientAddress(c.env.incoming, options.trustProxy ?? 0);
     return send(c, await options.page.submit(c.env.incoming, c.env.outgoing, c.req.param('uid'), form, ip));
   });
 

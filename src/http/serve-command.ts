@@ -80,6 +80,7 @@ export async function runServe(argv: string[]): Promise<void> {
     logger,
     metrics,
     metricsToken: config.metricsToken,
+    trustProxy: config.trustProxy,
   });
   handle = listener;
   process.stdout.write(

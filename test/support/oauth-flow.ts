@@ -75,7 +75,12 @@ class Jar {
 export async function approveInBrowserless(
   authorizationUrl: URL | string,
   apiKey: string,
-  options: { redirectPrefix?: string; tamperCsrf?: (csrf: string) => string } = {},
+  options: {
+    redirectPrefix?: string;
+    tamperCsrf?: (csrf: string) => string;
+    /** Extra headers on the form POST (e.g. X-Forwarded-For as a reverse proxy would add it). */
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<ApprovalResult> {
   const jar = new Jar();
   let url = new URL(authorizationUrl);
@@ -101,7 +106,11 @@ export async function approveInBrowserless(
   const post = await fetch(new URL(action, url), {
     method: 'POST',
     redirect: 'manual',
-    headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      cookie: jar.header(),
+      'content-type': 'application/x-www-form-urlencoded',
+      ...options.headers,
+    },
     body: new URLSearchParams({ apiKey, csrf: options.tamperCsrf ? options.tamperCsrf(csrf) : csrf }),
   });
   jar.take(post);
