@@ -169,6 +169,10 @@ describe('stdio server: bad input gets clear errors and the server keeps answeri
     expect(text(unknownCreator)).toMatch(/Unknown creator "nobody"\. Known creators: .*google/);
     const missing = await call('model_pricing', {});
     expect(text(missing)).toMatch(/air/);
+    // The most common slip: `model` (as for run and model_schema) where the tool takes `air`.
+    const renamed = await call('model_pricing', { model: 'google:4@2' });
+    expect(renamed.isError).toBe(true);
+    expect(text(renamed)).toMatch(/Rename "model" to "air" and call again\./);
     const unknownTool = await call('no_such_tool', {});
     expect(unknownTool.isError).toBe(true);
     expect(text(unknownTool)).toMatch(/Unknown tool "no_such_tool"\. Available tools: run, list_models/);

@@ -5,7 +5,7 @@ import {
   Server,
   type ServerNotification,
 } from '@modelcontextprotocol/server';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { Catalog } from '../catalog/catalog.js';
 import { ALL_TOOLS } from '../tools/index.js';
@@ -112,7 +112,9 @@ export function createServerFactory(deps: ToolDeps, tools: ToolDefinition[] = AL
           'arguments';
         return `- ${field}: ${e.message}${e.keyword === 'enum' ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : ''}`;
       });
-      return toolError(`Invalid arguments for ${tool.def.name}:\n${problems.join('\n')}`);
+      return toolError(
+        `Invalid arguments for ${tool.def.name}:\n${problems.join('\n')}${renameHint(validate.errors ?? [])}`,
+      );
     }
     if (tool.def.requiresKey && !principal.apiKey) {
       return toolError(
@@ -231,6 +233,16 @@ interface CallContext {
   signal: AbortSignal;
   progressToken?: string | number | undefined;
   notify?: (notification: ServerNotification) => Promise<void>;
+}
+
+/** One missing required argument and one unknown argument: almost always the same value under the wrong name. */
+function renameHint(errors: ErrorObject[]): string {
+  const missing = errors.filter((e) => e.keyword === 'required' && !e.instancePath);
+  const unknown = errors.filter((e) => e.keyword === 'additionalProperties' && !e.instancePath);
+  if (missing.length !== 1 || unknown.length !== 1) return '';
+  const wanted = (missing[0]!.params as { missingProperty: string }).missingProperty;
+  const given = (unknown[0]!.params as { additionalProperty: string }).additionalProperty;
+  return `\nRename "${given}" to "${wanted}" and call again.`;
 }
 
 function getPrompt(name: string, args: Record<string, string>) {
