@@ -11,13 +11,9 @@ import { Catalog } from '../catalog/catalog.js';
 import { ALL_TOOLS } from '../tools/index.js';
 import { schemaResourceUri } from '../tools/model-schema.js';
 import { errorResult, toolError } from '../tools/tool-result.js';
+import { buildListings, CAPABILITIES, INSTRUCTIONS, SERVER_INFO } from './listings.js';
 import { PROMPTS } from './prompts.js';
 import type { Principal, ToolContext, ToolDefinition, ToolDeps } from './tool-definition.js';
-
-export const SERVER_INFO = { name: 'runware', title: 'Runware', version: '0.1.0' };
-
-const INSTRUCTIONS =
-  'Runware generates images, video, audio, 3D and text. Flow: list_models (filter by capability/category or search) -> model_schema and model_pricing for the chosen AIR -> run {model, ...parameters} -> if status is "processing", get_task_details {taskUUID}. Results carry output URLs and the cost in USD. Browse tools need no API key.';
 
 const SCHEMA_URI = /^runware:\/\/models\/([^/]+)\/schema$/;
 
@@ -42,35 +38,7 @@ export function createServerFactory(deps: ToolDeps, tools: ToolDefinition[] = AL
       return [def.name, { def, validate: () => (validator ??= ajv.compile(def.inputSchema)) }];
     }),
   );
-  const toolList = {
-    tools: tools.map((t) => ({
-      name: t.name,
-      title: t.title,
-      description: t.description,
-      inputSchema: t.inputSchema,
-      ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
-      annotations: { title: t.title, ...t.annotations },
-    })),
-  };
-  const resourceTemplates = {
-    resourceTemplates: [
-      {
-        uriTemplate: 'runware://models/{air}/schema',
-        name: 'model-schema',
-        title: 'Model parameter schema',
-        description: "JSON Schema of a model's run parameters (AIR URL-encoded)",
-        mimeType: 'application/schema+json',
-      },
-    ],
-  };
-  const promptList = {
-    prompts: PROMPTS.map((p) => ({
-      name: p.name,
-      title: p.title,
-      description: p.description,
-      arguments: p.arguments,
-    })),
-  };
+  const { toolList, resourceTemplates, promptList } = buildListings(tools);
   const resourceList = () => ({
     resources: deps.catalog.models().map((m) => ({
       uri: schemaResourceUri(m.air),
@@ -149,10 +117,7 @@ export function createServerFactory(deps: ToolDeps, tools: ToolDefinition[] = AL
   }
 
   const createServer = (principal: Principal) => {
-    const server = new Server(SERVER_INFO, {
-      capabilities: { tools: {}, resources: { subscribe: true }, prompts: {}, logging: {} },
-      instructions: INSTRUCTIONS,
-    });
+    const server = new Server(SERVER_INFO, { capabilities: CAPABILITIES, instructions: INSTRUCTIONS });
     server.setRequestHandler('tools/list', () => toolList as never);
     server.setRequestHandler('tools/call', async (request, ctx) => {
       const { name, arguments: args = {} } = request.params;

@@ -3,7 +3,6 @@ import type { ContentBlock } from '@modelcontextprotocol/server';
 import { TRANSPORT_FIELDS } from '../catalog/catalog.js';
 import { estimateCost } from '../catalog/cost-estimate.js';
 import type { JsonSchema, ModelFile } from '../catalog/model-record.js';
-import { coerceToSchema, validateAgainstSchema } from '../catalog/request-validation.js';
 import type { ToolContext, ToolDefinition } from '../mcp/tool-definition.js';
 import type { TaskObject } from '../runware/types.js';
 import { ASYNC_TASK_TYPES, submitTask } from '../tasks/task-runner.js';
@@ -86,6 +85,8 @@ async function planTask(args: Args, ctx: ToolContext): Promise<Plan> {
     );
   }
   if (!model && !schema && !AIR_GRAMMAR.test(air)) resolveModel(catalog, air);
+  // Loaded on the first run (Ajv and its formats): browsing and the stdio handshake never parse them.
+  const { coerceToSchema, validateAgainstSchema } = await import('../catalog/request-validation.js');
   const task: TaskObject = {
     ...(schema ? (coerceToSchema(params, schema) as Record<string, unknown>) : params),
     taskType,
