@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
 import Provider, { type Configuration, errors } from 'oidc-provider';
 import type { Logger } from '../config/logger.js';
 import type { Store } from '../store/store.js';
@@ -94,7 +95,12 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       introspection: { enabled: false },
       userinfo: { enabled: false },
       rpInitiatedLogout: { enabled: false },
-      clientIdMetadataDocument: { enabled: true, ack: 'draft-02' } as never,
+      clientIdMetadataDocument: {
+        enabled: true,
+        ack: 'draft-02',
+        // An anonymous caller picks the URL this server fetches: never this machine or a private network.
+        allowFetch: async (_ctx: unknown, clientId: string) => !isInternalHost(new URL(clientId).hostname),
+      } as never,
       resourceIndicators: {
         enabled: true,
         defaultResource: () => primaryResource!,
@@ -165,6 +171,40 @@ const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
 /** True for hostnames that can only mean this machine: localhost, 127.0.0.0/8, [::1]. */
 export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+const INTERNAL = new BlockList();
+for (const [net, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+] as const) {
+  INTERNAL.addSubnet(net, prefix, 'ipv4');
+}
+for (const [net, prefix] of [
+  ['::', 127],
+  ['::ffff:0:0', 96],
+  ['fc00::', 7],
+  ['fe80::', 10],
+] as const) {
+  INTERNAL.addSubnet(net, prefix, 'ipv6');
+}
+
+/**
+ * Hostnames that name this machine or a private network by themselves: loopback and private IP literals,
+ * `localhost` and `*.localhost`. (A public name that resolves to a private address is not caught here.)
+ */
+export function isInternalHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  const family = isIP(host);
+  if (family === 4) return INTERNAL.check(host, 'ipv4');
+  if (family === 6) return INTERNAL.check(host, 'ipv6');
+  return false;
 }
 
 /**
