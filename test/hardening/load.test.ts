@@ -33,6 +33,12 @@ function rssOf(pid: number): number {
   const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
   return Number(kb) * 1024;
 }
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (Linux clock ticks: 100 per s). */
+function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 const fdsOf = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -82,6 +88,8 @@ describe('load', () => {
       const errors: string[] = [];
       const counts = { calls: 0, runs: 0, taskDetails: 0, browse: 0 };
       const clients: Client[] = [];
+      let cpuStart = 0;
+      let cpuLoad = 0;
       try {
         await Promise.all(
           Array.from({ length: CLIENTS }, async (_, i) => {
@@ -94,6 +102,7 @@ describe('load', () => {
           }),
         );
         const deadline = Date.now() + SECONDS * 1000;
+        cpuStart = cpuSecondsOf(server.pid);
         await Promise.all(
           clients.map(async (client, i) => {
             let lastTask: string | undefined;
@@ -146,6 +155,7 @@ describe('load', () => {
             }
           }),
         );
+        cpuLoad = cpuSecondsOf(server.pid) - cpuStart;
       } finally {
         await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
       }
@@ -163,7 +173,7 @@ describe('load', () => {
         `load: ${CLIENTS} clients x ${SECONDS}s, calls ${counts.calls} (runs ${counts.runs}), errors ${errors.length}, peak RSS ${Math.round(rssPeak / MiB)} MiB (before ${Math.round(rssBefore / MiB)}), fds before/peak/after ${fdsBefore}/${fdsPeak}/${fdsAfter}`,
       );
       console.log(
-        `load detail: browse ${counts.browse}, run ${counts.runs}, get_task_details ${counts.taskDetails}, ${(counts.calls / SECONDS).toFixed(0)} calls/s, upstream charges ${charges.length}`,
+        `load detail: browse ${counts.browse}, run ${counts.runs}, get_task_details ${counts.taskDetails}, ${(counts.calls / SECONDS).toFixed(0)} calls/s, server CPU ${((cpuLoad / SECONDS) * 100).toFixed(0)}% of one core, upstream charges ${charges.length}`,
       );
 
       expect(errors.slice(0, 5)).toEqual([]);
