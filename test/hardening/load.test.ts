@@ -176,7 +176,7 @@ describe('load', () => {
         await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
       }
 
-      // Idle keep-alive sockets close on the server's keep-alive timeout (5 s): wait for them, bounded.
+      // The clients' idle keep-alive sockets close after 1 s (their agent), the server's after 5 s: wait, bounded.
       let fdsAfter = fdsOf(server.pid);
       for (let waited = 0; waited < 20_000 && fdsAfter > fdsBefore + 10; waited += 500) {
         await sleep(500);
@@ -185,13 +185,14 @@ describe('load', () => {
       clearInterval(sampler);
       lag.disable();
       http.agent.destroy();
+      const rssAfter = rssOf(server.pid);
       const charges = await sim.admin.charges();
 
       console.log(
         `load: ${CLIENTS} clients x ${SECONDS}s, calls ${counts.calls} (runs ${counts.runs}), errors ${errors.length}, peak RSS ${Math.round(rssPeak / MiB)} MiB (before ${Math.round(rssBefore / MiB)}), fds before/peak/after ${fdsBefore}/${fdsPeak}/${fdsAfter}`,
       );
       console.log(
-        `load detail: browse ${counts.browse}, run ${counts.runs}, get_task_details ${counts.taskDetails}, ${(counts.calls / SECONDS).toFixed(0)} calls/s, server CPU ${((cpuLoad / SECONDS) * 100).toFixed(0)}% of one core, load generator CPU ${((selfCpuSeconds / SECONDS) * 100).toFixed(0)}% and event-loop delay p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms, upstream charges ${charges.length}`,
+        `load detail: browse ${counts.browse}, run ${counts.runs}, get_task_details ${counts.taskDetails}, ${(counts.calls / SECONDS).toFixed(0)} calls/s, server CPU ${((cpuLoad / SECONDS) * 100).toFixed(0)}% of one core, load generator CPU ${((selfCpuSeconds / SECONDS) * 100).toFixed(0)}% and event-loop delay p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms, upstream charges ${charges.length}, RSS after ${Math.round(rssAfter / MiB)} MiB`,
       );
 
       expect(errors.slice(0, 5)).toEqual([]);
