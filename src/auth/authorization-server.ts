@@ -99,7 +99,10 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
         enabled: true,
         ack: 'draft-02',
         // An anonymous caller picks the URL this server fetches: never this machine or a private network.
-        allowFetch: async (_ctx: unknown, clientId: string) => !isInternalHost(new URL(clientId).hostname),
+        allowFetch: async (_ctx: unknown, clientId: string) => {
+          const url = URL.canParse(clientId) ? new URL(clientId) : undefined;
+          return url !== undefined && !isInternalHost(url.hostname);
+        },
       } as never,
       resourceIndicators: {
         enabled: true,
