@@ -46,6 +46,20 @@ describe('configuration', () => {
     expect((bad as { stderr: string }).stderr).toMatch(/PORT must be an integer/);
   });
 
+  it('--registration-limit: 30 by default, env and flag, 0 disables, negative or fractional refused', () => {
+    expect(loadConfig([], {}).registrationLimit).toBe(30);
+    expect(loadConfig([], { RUNWARE_MCP_REGISTRATION_LIMIT: '5' }).registrationLimit).toBe(5);
+    expect(
+      loadConfig(['--registration-limit', '0'], { RUNWARE_MCP_REGISTRATION_LIMIT: '5' }).registrationLimit,
+    ).toBe(0);
+    expect(() => loadConfig(['--registration-limit', '-1'], {})).toThrow(
+      /RUNWARE_MCP_REGISTRATION_LIMIT must be an integer >= 0/,
+    );
+    expect(() => loadConfig([], { RUNWARE_MCP_REGISTRATION_LIMIT: '2.5' })).toThrow(
+      /RUNWARE_MCP_REGISTRATION_LIMIT must be an integer/,
+    );
+  });
+
   it('--help lists every option with its env name and default', async () => {
     const stdio = (await cli(['--help'])) as { stdout: string };
     const serve = (await cli(['serve', '--help'])) as { stdout: string };

@@ -30,6 +30,9 @@ interface PageResult {
 }
 
 const CSRF_TTL = 30 * 60;
+/** Default limit of the form: attempts per client IP per window (every POST counts, right key or wrong). */
+export const API_KEY_FORM_LIMIT = 10;
+export const API_KEY_FORM_WINDOW_SECONDS = 600;
 const API_KEY_SHAPE = /^[\x21-\x7e]{8,512}$/;
 
 /**
@@ -37,8 +40,8 @@ const API_KEY_SHAPE = /^[\x21-\x7e]{8,512}$/;
  * The key is checked upstream, wrapped in the vault under the new grant, and never leaves the server.
  */
 export function createApiKeyPage(deps: ApiKeyPageDeps) {
-  const maxAttempts = deps.maxAttempts ?? 10;
-  const windowSeconds = deps.windowSeconds ?? 600;
+  const maxAttempts = deps.maxAttempts ?? API_KEY_FORM_LIMIT;
+  const windowSeconds = deps.windowSeconds ?? API_KEY_FORM_WINDOW_SECONDS;
 
   async function show(req: IncomingMessage, res: ServerResponse, uid: string): Promise<PageResult> {
     const details = await deps.provider.interactionDetails(req, res).catch(() => undefined);

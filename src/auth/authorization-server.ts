@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
 import Provider, { type Configuration, errors } from 'oidc-provider';
 import type { Logger } from '../config/logger.js';
 import type { Store } from '../store/store.js';
@@ -94,7 +95,15 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       introspection: { enabled: false },
       userinfo: { enabled: false },
       rpInitiatedLogout: { enabled: false },
-      clientIdMetadataDocument: { enabled: true, ack: 'draft-02' } as never,
+      clientIdMetadataDocument: {
+        enabled: true,
+        ack: 'draft-02',
+        // An anonymous caller picks the URL this server fetches: never this machine or a private network.
+        allowFetch: async (_ctx: unknown, clientId: string) => {
+          const url = URL.canParse(clientId) ? new URL(clientId) : undefined;
+          return url !== undefined && !isInternalHost(url.hostname);
+        },
+      } as never,
       resourceIndicators: {
         enabled: true,
         defaultResource: () => primaryResource!,
@@ -126,8 +135,20 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       Session: 24 * 3600,
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    // The validator sees every client's whole metadata (registered, loaded from the store, or a client ID
+    // metadata document); `software_id`/`software_version` (RFC 7591) are the properties that make it run.
+    extraClientMetadata: {
+      properties: ['software_id', 'software_version'],
+      validator: (_ctx, key, value, metadata) => {
+        if (value !== undefined && (typeof value !== 'string' || value.length > 200)) {
+          throw new errors.InvalidClientMetadata(`${key} must be a string of at most 200 characters`);
+        }
+        if (key === 'software_id') checkRedirectUris(metadata.redirect_uris);
+      },
+    },
     renderError: async (ctx, out) => {
       ctx.type = 'html';
+      for (const [name, value] of Object.entries(ERROR_PAGE_HEADERS)) ctx.set(name, value);
       ctx.body = `<!doctype html><meta charset="utf-8"><title>Authorization error</title><p>${escapeHtml(String(out.error))}: ${escapeHtml(String(out.error_description ?? ''))}</p>`;
     },
   };
@@ -137,6 +158,84 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     options.logger.error({ err: error.message }, 'oauth server error'),
   );
   return provider;
+}
+
+/** OAuth error pages: nothing to load, nothing to frame. */
+export const ERROR_PAGE_HEADERS: Record<string, string> = {
+  'content-security-policy':
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+};
+
+const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
+
+/** True for hostnames that can only mean this machine: localhost, 127.0.0.0/8, [::1]. */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+const INTERNAL = new BlockList();
+for (const [net, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+] as const) {
+  INTERNAL.addSubnet(net, prefix, 'ipv4');
+}
+for (const [net, prefix] of [
+  ['::', 127],
+  ['::ffff:0:0', 96],
+  ['fc00::', 7],
+  ['fe80::', 10],
+] as const) {
+  INTERNAL.addSubnet(net, prefix, 'ipv6');
+}
+
+/**
+ * Hostnames that name this machine or a private network by themselves: loopback and private IP literals,
+ * `localhost` and `*.localhost`. (A public name that resolves to a private address is not caught here.)
+ */
+export function isInternalHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  const family = isIP(host);
+  if (family === 4) return INTERNAL.check(host, 'ipv4');
+  if (family === 6) return INTERNAL.check(host, 'ipv6');
+  return false;
+}
+
+/**
+ * What oidc-provider's own checks leave open (it already refuses fragments and, for web clients, every scheme
+ * but http/https, for native ones javascript:, data:, file: and the like): credentials in a redirect URI
+ * (`https://user@host/`, a phishing look-alike and a credential leak) and plain http to anything but this
+ * machine (the authorization code would cross the network in clear text: RFC 8252 allows http only for
+ * loopback). Malformed values are left to oidc-provider's checks, which follow and refuse them.
+ */
+function checkRedirectUris(uris: unknown): void {
+  if (!Array.isArray(uris)) return;
+  for (const uri of uris) {
+    if (typeof uri !== 'string') continue;
+    let parsed: URL;
+    try {
+      parsed = new URL(uri);
+    } catch {
+      continue;
+    }
+    if (parsed.username || parsed.password || /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(uri)) {
+      throw new errors.InvalidClientMetadata('redirect_uris must not contain user information (user@host)');
+    }
+    if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
+      throw new errors.InvalidClientMetadata(
+        'redirect_uris using http must point to a loopback host (localhost, 127.0.0.1, [::1]); use https',
+      );
+    }
+  }
 }
 
 export function escapeHtml(text: string): string {

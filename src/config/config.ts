@@ -39,6 +39,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** Reverse proxies in front of the server whose X-Forwarded-For entries are trusted (rate limits per client). */
   trustProxy: number;
+  /** Dynamic client registrations per client IP per 10 minutes; 0 disables the limit. */
+  registrationLimit: number;
 }
 
 export interface OptionSpec {
@@ -275,6 +277,16 @@ export const OPTIONS: OptionSpec[] = [
     parse: num('RUNWARE_MCP_TRUST_PROXY', { int: true }),
     hostedOnly: true,
   },
+  {
+    key: 'registrationLimit',
+    flag: '--registration-limit',
+    env: 'RUNWARE_MCP_REGISTRATION_LIMIT',
+    description:
+      'OAuth client registrations (POST /register) allowed per client IP per 10 minutes, counted in the store across replicas; 0 = unlimited',
+    default: '30',
+    parse: num('RUNWARE_MCP_REGISTRATION_LIMIT', { int: true }),
+    hostedOnly: true,
+  },
 ];
 
 /** Builds the config from flags and env; throws ConfigError naming the option on bad input. */
@@ -300,6 +312,7 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
     kek: undefined,
     metricsToken: undefined,
     trustProxy: 0,
+    registrationLimit: 30,
   } as Config;
   const set = (spec: OptionSpec, raw: string) => {
     (config as unknown as Record<string, unknown>)[spec.key] = spec.parse(raw);

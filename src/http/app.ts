@@ -10,6 +10,7 @@ import { MCP_SCOPE } from '../auth/authorization-server.js';
 import type { Store } from '../store/store.js';
 import { clientAddress } from './client-address.js';
 import { createMcpEndpoint, type McpEndpointOptions } from './mcp-endpoint.js';
+import { createRegistrationLimit, DEFAULT_REGISTRATION_LIMIT } from './registration-limit.js';
 
 export interface AppOptions extends Omit<McpEndpointOptions, 'base' | 'allowedHosts'> {
   publicUrl: string;
@@ -22,6 +23,8 @@ export interface AppOptions extends Omit<McpEndpointOptions, 'base' | 'allowedHo
   metricsToken?: string | undefined;
   /** Reverse proxies whose X-Forwarded-For entries are trusted (see client-address.ts). */
   trustProxy?: number;
+  /** Client registrations per IP per 10 minutes (0 = unlimited); see registration-limit.ts. */
+  registrationLimit?: number;
 }
 
 /** Paths oidc-provider answers itself. */
@@ -51,6 +54,10 @@ export function createApp(options: AppOptions) {
     ...(options.allowedHosts ?? []),
   ];
   const mcp = createMcpEndpoint({ ...options, base, allowedHosts });
+  const registrations = createRegistrationLimit({
+    store: options.store,
+    limit: options.registrationLimit ?? DEFAULT_REGISTRATION_LIMIT,
+  });
 
   // DNS-rebinding protection: a foreign Host or Origin never reaches OAuth (nor MCP: see the endpoint).
   app.use('*', async (c, next) => {
@@ -59,6 +66,10 @@ export function createApp(options: AppOptions) {
       originValidationResponse(c.req.raw, allowedHosts);
     if (rejected) return rejected;
     await next();
+    // Nothing this app serves is meant to be framed (oidc-provider answers on the raw response: see toProvider).
+    if (c.env.outgoing.headersSent) return;
+    if (!c.res.headers.has('x-frame-options')) c.header('x-frame-options', 'DENY');
+    if (!c.res.headers.has('x-content-type-options')) c.header('x-content-type-options', 'nosniff');
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -95,6 +106,11 @@ export function createApp(options: AppOptions) {
   app.get('/.well-known/oauth-authorization-server', (c) =>
     toProvider(c, '/.well-known/openid-configuration'),
   );
+  app.post('/register', async (c) => {
+    const refused = await registrations.check(clientAddress(c.env.incoming, options.trustProxy ?? 0));
+    if (refused) return c.json(refused.body, refused.status as 429, refused.headers);
+    return toProvider(c);
+  });
   for (const path of OAUTH_PATHS) app.all(path, (c) => toProvider(c));
   app.all('/register/*', (c) => toProvider(c));
   app.all('/authorize/*', (c) => toProvider(c));
@@ -117,6 +133,11 @@ export function createApp(options: AppOptions) {
     // Every URL the provider prints (endpoints, redirects) uses the public URL, whatever Host the client sent.
     incoming.headers['x-forwarded-host'] = publicUrl.host;
     incoming.headers['x-forwarded-proto'] = publicUrl.protocol.replace(':', '');
+    // Anti-clickjacking on every provider answer (error pages set a stricter CSP of their own; the form_post
+    // page adds its script hash to this one).
+    outgoing.setHeader('x-frame-options', 'DENY');
+    outgoing.setHeader('content-security-policy', "frame-ancestors 'none'; base-uri 'none'");
+    outgoing.setHeader('x-content-type-options', 'nosniff');
     await options.provider.callback()(incoming, outgoing);
     return RESPONSE_ALREADY_SENT;
   }

@@ -81,6 +81,7 @@ export async function runServe(argv: string[]): Promise<void> {
     metrics,
     metricsToken: config.metricsToken,
     trustProxy: config.trustProxy,
+    registrationLimit: config.registrationLimit,
   });
   handle = listener;
   process.stdout.write(

@@ -14,6 +14,8 @@ export interface HostedServer {
   /** The issuer and resource base (differs from url only with --public-url). */
   publicUrl: string;
   dataDir: string;
+  /** The server process's id (for /proc sampling in load tests). */
+  pid: number;
   logs: () => string;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -74,6 +76,7 @@ export async function startHostedServer(options: {
     publicUrl,
     mcpUrl: `${url}/mcp`,
     dataDir,
+    pid: child.pid!,
     logs: () => logs,
     stop: (signal = 'SIGTERM') => stop(child, signal),
   };

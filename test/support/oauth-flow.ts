@@ -68,6 +68,70 @@ class Jar {
   }
 }
 
+/** One browser tab's state: its cookies and the URL it is on. */
+export class BrowserTab {
+  readonly jar = new Jar();
+  constructor(
+    public url: URL,
+    private readonly redirectPrefix = 'http://localhost:',
+  ) {}
+
+  /** Follows redirects like a browser, stopping at the client's redirect URI (a foreign origin under the prefix). */
+  async follow(res: Response): Promise<ApprovalResult> {
+    for (let hops = 0; hops < 10 && res.status >= 300 && res.status < 400; hops++) {
+      const next = new URL(res.headers.get('location')!, this.url);
+      if (next.toString().startsWith(this.redirectPrefix) && next.origin !== this.url.origin)
+        return { callback: next, status: res.status, html: '', headers: res.headers };
+      this.url = next;
+      res = await fetch(this.url, { redirect: 'manual', headers: { cookie: this.jar.header() } });
+      this.jar.take(res);
+    }
+    return { status: res.status, html: await res.text(), headers: res.headers };
+  }
+}
+
+export interface KeyPage extends ApprovalResult {
+  tab: BrowserTab;
+  /** The form's action, resolved, and its CSRF token, when the API-key page was reached. */
+  action?: URL;
+  csrf?: string;
+}
+
+/** Opens the authorization URL and follows redirects to the API-key page (or wherever they lead). */
+export async function openKeyPage(
+  authorizationUrl: URL | string,
+  options: { redirectPrefix?: string } = {},
+): Promise<KeyPage> {
+  const tab = new BrowserTab(new URL(authorizationUrl), options.redirectPrefix);
+  const first = await fetch(tab.url, { redirect: 'manual' });
+  tab.jar.take(first);
+  const page = await tab.follow(first);
+  if (page.callback || page.status !== 200) return { ...page, tab };
+  const action = /<form[^>]*action="([^"]+)"/.exec(page.html)?.[1];
+  const csrf = /name="csrf" value="([^"]+)"/.exec(page.html)?.[1];
+  return { ...page, tab, ...(action ? { action: new URL(action, tab.url) } : {}), ...(csrf ? { csrf } : {}) };
+}
+
+/** Posts the API-key form of `page` with exactly `fields` (and the tab's cookies unless `cookies: false`). */
+export async function submitKeyPage(
+  page: KeyPage,
+  fields: Record<string, string>,
+  options: { headers?: Record<string, string>; cookies?: boolean } = {},
+): Promise<ApprovalResult> {
+  const post = await fetch(page.action ?? page.tab.url, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      ...(options.cookies === false ? {} : { cookie: page.tab.jar.header() }),
+      'content-type': 'application/x-www-form-urlencoded',
+      ...options.headers,
+    },
+    body: new URLSearchParams(fields),
+  });
+  page.tab.jar.take(post);
+  return page.tab.follow(post);
+}
+
 /**
  * Plays the user's browser: opens the authorization URL, follows redirects to the API-key page, fills the
  * form like a person would, and follows the redirects back to the client's redirect URI.
@@ -82,37 +146,9 @@ export async function approveInBrowserless(
     headers?: Record<string, string>;
   } = {},
 ): Promise<ApprovalResult> {
-  const jar = new Jar();
-  let url = new URL(authorizationUrl);
-  const prefix = options.redirectPrefix ?? 'http://localhost:';
-  const follow = async (res: Response): Promise<ApprovalResult> => {
-    for (let hops = 0; hops < 10 && res.status >= 300 && res.status < 400; hops++) {
-      const next = new URL(res.headers.get('location')!, url);
-      if (next.toString().startsWith(prefix) && next.origin !== url.origin)
-        return { callback: next, status: res.status, html: '', headers: res.headers };
-      url = next;
-      res = await fetch(url, { redirect: 'manual', headers: { cookie: jar.header() } });
-      jar.take(res);
-    }
-    return { status: res.status, html: await res.text(), headers: res.headers };
-  };
-  const first = await fetch(url, { redirect: 'manual' });
-  jar.take(first);
-  const page = await follow(first);
+  const page = await openKeyPage(authorizationUrl, options);
   if (page.callback || page.status !== 200) return page;
-  const action = /<form[^>]*action="([^"]+)"/.exec(page.html)?.[1];
-  const csrf = /name="csrf" value="([^"]+)"/.exec(page.html)?.[1];
-  if (!action || !csrf) return page;
-  const post = await fetch(new URL(action, url), {
-    method: 'POST',
-    redirect: 'manual',
-    headers: {
-      cookie: jar.header(),
-      'content-type': 'application/x-www-form-urlencoded',
-      ...options.headers,
-    },
-    body: new URLSearchParams({ apiKey, csrf: options.tamperCsrf ? options.tamperCsrf(csrf) : csrf }),
-  });
-  jar.take(post);
-  return follow(post);
+  if (!page.action || !page.csrf) return page;
+  const csrf = options.tamperCsrf ? options.tamperCsrf(page.csrf) : page.csrf;
+  return submitKeyPage(page, { apiKey, csrf }, options.headers ? { headers: options.headers } : {});
 }
