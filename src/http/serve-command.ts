@@ -31,6 +31,9 @@ export async function runServe(argv: string[]): Promise<void> {
     if (handle) return handle(req, res);
     res.writeHead(503, { 'retry-after': '1' }).end('starting');
   });
+  // Idle keep-alive longer than the usual proxy idle timeout (60 s): the proxy, not this server, closes a
+  // connection first, so it never reuses one this server just closed (the classic intermittent 502).
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
