@@ -277,6 +277,71 @@ describe('RunwareClient against the simulator', () => {
     expect(polls.length).toBeGreaterThanOrEqual(2);
   });
 
+  it('retries a dropped connection and a lost reply with the same taskUUID, charging once', async () => {
+    const c = client();
+    await sim.admin.faults({ dropConnectionCount: 1 });
+    const dropped = image();
+    expect(await c.runTask(dropped)).toHaveLength(1);
+    await sim.admin.faults({ lostReplyCount: 1 });
+    const lost = image();
+    const [recovered] = await c.runTask(lost);
+    expect(recovered).toMatchObject({ taskUUID: lost.taskUUID, imageURL: expect.any(String) });
+    const charged = (await sim.admin.charges()).map((ch) => ch.taskUUID).sort();
+    expect(charged).toEqual([dropped.taskUUID, lost.taskUUID].sort());
+  });
+
+  it('treats a failed generation as the final answer of a poll, and redacts a key the upstream echoes', async () => {
+    const c = client({ maxRetries: 3 });
+    const task = {
+      taskType: 'videoInference',
+      taskUUID: randomUUID(),
+      model: 'google:3@3',
+      positivePrompt: 'doomed',
+      deliveryMethod: 'async',
+    };
+    await sim.admin.faults({ failTaskCount: 1, echoKeyCount: 5 });
+    await c.runTask(task);
+    const result = await c.pollUntilDone(task.taskUUID, { deadlineMs: 5000 });
+    expect(result.done).toBe(true);
+    expect(result.errors[0]).toMatchObject({ code: 'timeoutProvider', generationFailed: true });
+    expect(result.errors[0]!.message).toContain('[redacted]');
+    expect(JSON.stringify(result)).not.toContain(KEY);
+    // Only the ack and the polls that saw the failure: nothing was retried after it.
+    const polls = (await sim.admin.requests()).filter((r) => r.tasks[0]?.taskType === 'getResponse');
+    expect(polls.length).toBeLessThanOrEqual(3);
+    const details = await c.getTaskDetails(task.taskUUID);
+    expect(JSON.stringify(details)).not.toContain(KEY);
+    await sim.admin.revoke(KEY);
+    const refused = (await c.accountDetails().catch((e: unknown) => e)) as RunwareError;
+    expect(refused.category).toBe('auth');
+    expect(JSON.stringify(refused.toJSON())).not.toContain(KEY);
+    expect(await sim.admin.charges()).toEqual([]);
+  });
+
+  it('gives the last poll at the deadline at least 500 ms to answer', async () => {
+    const c = client();
+    await sim.admin.faults({ latencyMs: 300 });
+    const task = {
+      taskType: 'videoInference',
+      taskUUID: randomUUID(),
+      model: 'google:3@3',
+      positivePrompt: 'slow upstream',
+      deliveryMethod: 'async',
+    };
+    await c.runTask(task);
+    const started = Date.now();
+    // The first poll is due at 1 s, exactly the deadline: with no budget of its own it would be cut at once.
+    let answered = 0;
+    const result = await c.pollUntilDone(task.taskUUID, { deadlineMs: 1000, onProgress: () => answered++ });
+    const elapsed = Date.now() - started;
+    expect(result.done).toBe(false);
+    expect(answered).toBe(1);
+    const polls = (await sim.admin.requests()).filter((r) => r.tasks[0]?.taskType === 'getResponse');
+    expect(polls).toHaveLength(1);
+    expect(elapsed).toBeGreaterThanOrEqual(1250);
+    expect(elapsed).toBeLessThan(1000 + 500 + 300);
+  });
+
   it('carries the parameter, allowed values and documentation of a refused task', async () => {
     const task = {
       taskType: 'videoInference',
