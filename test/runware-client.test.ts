@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { scrubSecrets } from '../src/config/logger.js';
 import { type RetryInfo, RunwareClient } from '../src/runware/client.js';
+import { timeoutSignal } from '../src/runware/deadline.js';
 import { categorize, RunwareError } from '../src/runware/errors.js';
 import { type SimulatorProcess, spawnSimulator } from './support/simulator-process.js';
 
@@ -501,5 +504,37 @@ describe('error categories', () => {
     ['somethingNew', 500, 'serverError'],
   ])('%s (HTTP %i) is %s', (code, status, category) => {
     expect(categorize(code, status)).toBe(category);
+  });
+});
+
+describe('timeoutSignal', () => {
+  it('aborts on time or with its parent, and leaves no listener behind once cleared', async () => {
+    const parent = new AbortController();
+    for (let i = 0; i < 1000; i++) timeoutSignal(60_000, parent.signal).clear();
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+
+    const timed = timeoutSignal(20, parent.signal);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(timed.timedOut).toBe(true);
+    expect((timed.signal.reason as Error).name).toBe('TimeoutError');
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+
+    const child = timeoutSignal(60_000, parent.signal);
+    parent.abort(new Error('caller went away'));
+    expect(child.signal.aborted).toBe(true);
+    expect(child.timedOut).toBe(false);
+    expect((child.signal.reason as Error).message).toBe('caller went away');
+    child.clear();
+    expect(timeoutSignal(60_000, parent.signal).signal.aborted).toBe(true);
+  });
+
+  it('scrubs a key and its URL-encoded and base64 forms from free text', () => {
+    const key = 'rw-key/with+odd=chars';
+    const text = `a ${key} b ${encodeURIComponent(key)} c ${Buffer.from(key).toString('base64')} d`;
+    const scrubbed = scrubSecrets(text, [key]);
+    expect(scrubbed).not.toContain(key);
+    expect(scrubbed).not.toContain(encodeURIComponent(key));
+    expect(scrubbed).not.toContain(Buffer.from(key).toString('base64').replace(/=+$/, ''));
+    expect(scrubbed.match(/\[redacted\]/g)).toHaveLength(3);
   });
 });
