@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SimulatorProcess, spawnSimulator } from '../support/simulator-process.js';
+import { obtainTokens } from '../support/token-proxy.js';
 import { openToolSession, SESSION_KINDS, type TimedCall, type ToolSession } from '../support/tool-session.js';
 
 // A canary API key: distinctive enough that any hit, in any encoding, is a leak.
@@ -219,8 +220,36 @@ describe.each(SESSION_KINDS)('a canary API key over %s', (kind) => {
       expect(r.result.isError, name).toBe(true);
       expect(r.text, name).toMatch(kind === 'stdio' ? /Set a new key in RUNWARE_API_KEY/ : /Reconnect/);
     }
+    if (s.server) {
+      // The key form's own error paths: the revoked key pasted again, then Runware down while it checks a key.
+      expect(await signIn()).toMatch(/Runware rejected this API key/);
+      await sim.admin.addKey(CANARY);
+      await sim.admin.faults({ status503Count: 1000 });
+      expect(await signIn()).toMatch(/could not be reached to check the key/);
+      await sim.admin.faults({ status503Count: 0 });
+    }
     await sim.admin.faults({ echoKeyCount: 0 });
   });
+
+  /** A sign-in through the key form that is expected to fail; every body it sees is kept for the search. */
+  async function signIn(): Promise<string> {
+    const original = globalThis.fetch;
+    const seen: string[] = [];
+    globalThis.fetch = async (input, init) => {
+      const res = await original(input, init);
+      seen.push(await res.clone().text());
+      return res;
+    };
+    try {
+      await obtainTokens(s.server!.url, CANARY);
+      return 'signed in';
+    } catch (error) {
+      return `${(error as Error).message}\n${seen.join('\n')}`;
+    } finally {
+      globalThis.fetch = original;
+      s.received.push(...seen);
+    }
+  }
 
   it('leaves the canary nowhere: logs, every response, the data dir (SQLite and its WAL), every Redis key', async () => {
     expect(calls.length).toBeGreaterThan(30);
