@@ -136,6 +136,13 @@ describe.each(SESSION_KINDS)('a canary API key over %s', (kind) => {
       expect(details.result.structuredContent).toMatchObject({ status: 'success' });
     }
     expect((await call('account', {})).result.isError).toBeFalsy();
+    // The keyed tools beyond the eight: community search and media storage.
+    expect((await call('model_search', { search: 'dream' })).result.isError).toBeFalsy();
+    const png =
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+    expect(
+      (await call('media_storage', { media: `data:image/png;base64,${png}` })).result.isError,
+    ).toBeFalsy();
   });
 
   it('fails clearly on every error path, the upstream echoing the key into each error it sends', async () => {
@@ -208,6 +215,8 @@ describe.each(SESSION_KINDS)('a canary API key over %s', (kind) => {
     expect(archivedFailure.result.structuredContent).toMatchObject({ status: 'error' });
     expect(archivedFailure.text).toContain('[redacted]');
     expect((await call('get_task_details', { taskUUID: randomUUID() })).text).toMatch(/No task .* was found/);
+    const gone = await call('media_storage', { operation: 'delete', media: randomUUID() });
+    expect(gone.result.isError).toBe(true);
 
     // The key is revoked upstream: every keyed tool says to reconnect / set a new key.
     await sim.admin.revoke(CANARY);
