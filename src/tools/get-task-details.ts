@@ -1,6 +1,5 @@
 import { scrubSecrets } from '../config/logger.js';
 import type { Principal, ToolContext, ToolDefinition } from '../mcp/tool-definition.js';
-import { timeoutSignal } from '../runware/deadline.js';
 import { RunwareError } from '../runware/errors.js';
 import type { ResultItem } from '../runware/types.js';
 import { extractOutputs, totalCost } from '../tasks/outputs.js';
@@ -8,6 +7,7 @@ import { followTask } from '../tasks/task-runner.js';
 import type { TaskRecord } from '../tasks/task-service.js';
 import { followCounted, renderTask, TASK_RESULT_SCHEMA, taskRunOptions } from './task-result.js';
 import { errorResult, ToolFailure } from './tool-result.js';
+import { withinDeadline } from './upstream-deadline.js';
 
 export const getTaskDetailsTool: ToolDefinition<{ taskUUID: string }> = {
   name: 'get_task_details',
@@ -52,20 +52,10 @@ export const getTaskDetailsTool: ToolDefinition<{ taskUUID: string }> = {
 };
 
 /** Not recorded here (another client ran it): upstream's archive, scoped to this key by Runware itself. */
-async function archived(taskUUID: string, ctx: ToolContext): Promise<ResultItem> {
-  const bound = timeoutSignal(ctx.deps.config.runDeadlineMs, ctx.signal);
-  try {
-    return await ctx.deps.runware(ctx.principal.apiKey!).getTaskDetails(taskUUID, { signal: bound.signal });
-  } catch (error) {
-    if (bound.timedOut && !ctx.signal.aborted) {
-      throw new ToolFailure(
-        `Runware did not answer within ${Math.round(ctx.deps.config.runDeadlineMs / 1000)} s. Try again in a moment.`,
-      );
-    }
-    throw error;
-  } finally {
-    bound.clear();
-  }
+function archived(taskUUID: string, ctx: ToolContext): Promise<ResultItem> {
+  return withinDeadline(ctx, (signal) =>
+    ctx.deps.runware(ctx.principal.apiKey!).getTaskDetails(taskUUID, { signal }),
+  );
 }
 
 /** A task this server did not record (another client ran it): upstream's archive in the same shape. */

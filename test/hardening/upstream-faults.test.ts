@@ -141,6 +141,17 @@ describe.each(['stdio', 'sqlite'] as const)('upstream faults over %s', (kind) =>
         const status = image.result.structuredContent?.status;
         expect(image.result.isError || status === 'processing', `${label}: ${image.text}`).toBe(true);
         pending.push([label, uuidOf(image)]);
+        if ('hangCount' in fault || 'latencyMs' in fault) {
+          // The other keyed tools keep the same deadline (upstream archive, account, community search).
+          for (const [name, args] of [
+            ['get_task_details', { taskUUID: '00000000-0000-4000-8000-000000000000' }],
+            ['account', {}],
+            ['model_search', { search: 'dream' }],
+          ] as const) {
+            const r = await call(`${label} ${name}`, name, args);
+            expect(r.result.isError, `${label} ${name}: ${r.text}`).toBe(true);
+          }
+        }
       });
     }
     // Faults cleared: every task ends in a result (it reached upstream) or a clear "run it again" (it never did).
