@@ -40,7 +40,7 @@ export const getTaskDetailsTool: ToolDefinition<{ taskUUID: string }> = {
         return errorResult(
           new ToolFailure(
             local
-              ? `Runware has no record of task ${taskUUID}: its submission never reached Runware, so nothing was charged. Run it again.`
+              ? `Runware has no record of task ${taskUUID} (its submission never arrived there). Run it again.`
               : `No task ${taskUUID} was found for this account.`,
           ),
           ctx.principal,
