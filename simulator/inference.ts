@@ -146,6 +146,10 @@ function runOne(
       parameter: 'apiKey',
     });
   }
+  if (ctx.state.faults.failTaskCount > 0) {
+    ctx.state.faults.failTaskCount--;
+    return failTask(ctx, task, sentType, account.keyId, apiKey, async);
+  }
   const results = renderResults(ctx, task, sentType);
   const stored: StoredTask = {
     keyId: account.keyId,
@@ -161,6 +165,40 @@ function runOne(
   if (async) return [{ taskType: sentType, taskUUID }];
   ctx.state.charge(taskUUID, apiKey, cost);
   return results.map((r) => withCost(r, task, cost, results.length));
+}
+
+/** The failTaskCount fault: the generation fails upstream (never charged); kept so polls and details see it. */
+function failTask(
+  ctx: InferenceContext,
+  task: Task,
+  sentType: string,
+  keyId: string,
+  apiKey: string,
+  async: boolean,
+): Item[] {
+  const echo = ctx.state.faults.echoKeyCount > 0 ? ` (API key ${apiKey})` : '';
+  const error: Item = {
+    code: 'timeoutProvider',
+    status: 'error',
+    message: `The external provider did not respond in time.${echo}`,
+    documentation: DOCS,
+    taskType: sentType,
+    taskUUID: task.taskUUID,
+  };
+  const now = Date.now();
+  ctx.state.tasks.set(String(task.taskUUID), {
+    keyId,
+    task,
+    taskType: sentType,
+    submittedAt: now,
+    readyAt: now + (async ? ctx.asyncDelayMs : 0),
+    results: [],
+    cost: 0,
+    charged: false,
+    error,
+  });
+  if (async) return [{ taskType: sentType, taskUUID: task.taskUUID }];
+  throw new TaskFailure(400, error);
 }
 
 function resolveModel(ctx: InferenceContext, task: Task): SimModel | undefined {
@@ -354,8 +392,15 @@ function getResponse(ctx: InferenceContext, taskUUID: string, apiKey: string): I
   if (now < task.readyAt) {
     const total = task.readyAt - task.submittedAt || 1;
     const progress = Math.min(99, Math.floor(((now - task.submittedAt) / total) * 100));
-    return task.results.map(() => ({ taskType: task.taskType, taskUUID, status: 'processing', progress }));
+    const pending = Math.max(1, task.results.length);
+    return Array.from({ length: pending }, () => ({
+      taskType: task.taskType,
+      taskUUID,
+      status: 'processing',
+      progress,
+    }));
   }
+  if (task.error) throw new TaskFailure(400, task.error);
   ctx.state.charge(taskUUID, apiKey, task.cost);
   return task.results.map((r) => ({
     ...withCost(r, task.task, task.cost, task.results.length),
@@ -370,9 +415,11 @@ function getTaskDetails(ctx: InferenceContext, taskUUID: string, apiKey: string)
     taskType: 'getTaskDetails',
     taskUUID,
     request: [task.task],
-    response: ready
-      ? { data: task.results.map((r) => withCost(r, task.task, task.cost, task.results.length)) }
-      : { data: [{ taskType: task.taskType, taskUUID, status: 'processing' }] },
+    response: !ready
+      ? { data: [{ taskType: task.taskType, taskUUID, status: 'processing' }] }
+      : task.error
+        ? { errors: [task.error] }
+        : { data: task.results.map((r) => withCost(r, task.task, task.cost, task.results.length)) },
   };
 }
 

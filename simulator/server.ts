@@ -96,7 +96,22 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     });
 
     const faults = state.faults;
+    /** Every /v1 answer goes through here, so echoKeyCount can make any error echo the key. */
+    const reply = (status: number, body: { data?: unknown[]; errors?: Array<Record<string, unknown>> }) => {
+      if (faults.echoKeyCount > 0 && apiKey && body.errors?.length) {
+        faults.echoKeyCount--;
+        body = {
+          ...body,
+          errors: body.errors.map((e) => ({ ...e, message: `${String(e.message)} (API key ${apiKey})` })),
+        };
+      }
+      sendJson(res, status, body);
+    };
     if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
+    if (faults.dropConnectionCount > 0) {
+      faults.dropConnectionCount--;
+      return void req.socket.destroy(); // no status line, no body: the client sees a reset connection
+    }
     if (faults.hangCount > 0) {
       faults.hangCount--;
       hanging.add(res); // never answered: the client's timeout must fire
@@ -106,13 +121,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     if (faults.status429Count > 0) {
       faults.status429Count--;
       res.setHeader('retry-after', '0');
-      return sendJson(res, 429, {
+      return reply(429, {
         errors: [{ code: 'rateLimitExceeded', message: 'Too many requests. Retry later.' }],
       });
     }
     if (faults.status503Count > 0) {
       faults.status503Count--;
-      return sendJson(res, 503, {
+      return reply(503, {
         errors: [{ code: 'serviceUnavailable', message: 'The service is temporarily unavailable.' }],
       });
     }
@@ -123,7 +138,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     }
 
     if (!apiKey) {
-      return sendJson(res, 401, {
+      return reply(401, {
         errors: [
           {
             code: 'missingApiKey',
@@ -136,7 +151,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     }
     const account = state.accounts.get(apiKey);
     if (!account || account.revoked) {
-      return sendJson(res, 401, {
+      return reply(401, {
         errors: [
           {
             code: 'invalidApiKey',
@@ -148,17 +163,21 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       });
     }
     if (rest.length === 0) {
-      return sendJson(res, 200, {
+      return reply(200, {
         data: [{ taskType: 'authentication', connectionSessionUUID: crypto.randomUUID() }],
       });
     }
-    const reply = handleTasks(
+    const answer = handleTasks(
       { state, catalog, baseUrl, asyncDelayMs: options.asyncDelayMs ?? 1500 },
       rest,
       apiKey,
       dryRun,
     );
-    sendJson(res, reply.status, reply.body);
+    if (faults.lostReplyCount > 0) {
+      faults.lostReplyCount--;
+      return void req.socket.destroy(); // processed (and charged) upstream, but the answer never arrives
+    }
+    reply(answer.status, answer.body);
   }
 
   async function admin(

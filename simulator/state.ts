@@ -8,6 +8,18 @@ export interface Faults {
   hangCount: number;
   malformedJsonCount: number;
   insufficientCredits: boolean;
+  /** The next N /v1 requests: the socket is destroyed before anything is processed (no reply at all). */
+  dropConnectionCount: number;
+  /** The next N /v1 requests are processed (tasks run and are charged), then the socket is destroyed: the reply is lost. */
+  lostReplyCount: number;
+  /** The next N /v1 answers that carry errors append the request's API key to every error message. */
+  echoKeyCount: number;
+  /**
+   * The next N inference tasks fail (`timeoutProvider`, `status: "error"`, never charged): a sync task answers
+   * the failure at once, an async one is acknowledged and getResponse reports it when ready; getTaskDetails
+   * archives it. A task failing while echoKeyCount is set keeps the echoed key in its stored message.
+   */
+  failTaskCount: number;
 }
 
 export interface StoredTask {
@@ -32,6 +44,10 @@ export const noFaults = (): Faults => ({
   hangCount: 0,
   malformedJsonCount: 0,
   insufficientCredits: false,
+  dropConnectionCount: 0,
+  lostReplyCount: 0,
+  echoKeyCount: 0,
+  failTaskCount: 0,
 });
 
 /** Everything the simulator remembers: accounts, tasks, charges, what it was sent. */

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { scrubSecrets } from '../src/config/logger.js';
 import { type RetryInfo, RunwareClient } from '../src/runware/client.js';
+import { timeoutSignal } from '../src/runware/deadline.js';
 import { categorize, RunwareError } from '../src/runware/errors.js';
 import { type SimulatorProcess, spawnSimulator } from './support/simulator-process.js';
 
@@ -277,6 +280,70 @@ describe('RunwareClient against the simulator', () => {
     expect(polls.length).toBeGreaterThanOrEqual(2);
   });
 
+  it('retries a dropped connection and a lost reply with the same taskUUID, charging once', async () => {
+    const c = client();
+    await sim.admin.faults({ dropConnectionCount: 1 });
+    const dropped = image();
+    expect(await c.runTask(dropped)).toHaveLength(1);
+    await sim.admin.faults({ lostReplyCount: 1 });
+    const lost = image();
+    const [recovered] = await c.runTask(lost);
+    expect(recovered).toMatchObject({ taskUUID: lost.taskUUID, imageURL: expect.any(String) });
+    const charged = (await sim.admin.charges()).map((ch) => ch.taskUUID).sort();
+    expect(charged).toEqual([dropped.taskUUID, lost.taskUUID].sort());
+  });
+
+  it('treats a failed generation as the final answer of a poll, and redacts a key the upstream echoes', async () => {
+    const c = client({ maxRetries: 3 });
+    const task = {
+      taskType: 'videoInference',
+      taskUUID: randomUUID(),
+      model: 'google:3@3',
+      positivePrompt: 'doomed',
+      deliveryMethod: 'async',
+    };
+    await sim.admin.faults({ failTaskCount: 1, echoKeyCount: 5 });
+    await c.runTask(task);
+    const result = await c.pollUntilDone(task.taskUUID, { deadlineMs: 5000 });
+    expect(result.done).toBe(true);
+    expect(result.errors[0]).toMatchObject({ code: 'timeoutProvider', generationFailed: true });
+    expect(result.errors[0]!.message).toContain('[redacted]');
+    expect(JSON.stringify(result)).not.toContain(KEY);
+    // Only the ack and the polls that saw the failure: nothing was retried after it.
+    const polls = (await sim.admin.requests()).filter((r) => r.tasks[0]?.taskType === 'getResponse');
+    expect(polls.length).toBeLessThanOrEqual(3);
+    const details = await c.getTaskDetails(task.taskUUID);
+    expect(JSON.stringify(details)).not.toContain(KEY);
+    await sim.admin.revoke(KEY);
+    const refused = (await c.accountDetails().catch((e: unknown) => e)) as RunwareError;
+    expect(refused.category).toBe('auth');
+    expect(JSON.stringify(refused.toJSON())).not.toContain(KEY);
+    expect(await sim.admin.charges()).toEqual([]);
+  });
+
+  it('gives the last poll at the deadline at least 500 ms to answer', async () => {
+    const c = client();
+    await sim.admin.faults({ latencyMs: 300 });
+    const task = {
+      taskType: 'videoInference',
+      taskUUID: randomUUID(),
+      model: 'google:3@3',
+      positivePrompt: 'slow upstream',
+      deliveryMethod: 'async',
+    };
+    await c.runTask(task);
+    const started = Date.now();
+    // The first poll is due at 1 s, exactly the deadline: with no budget of its own it would be cut at once.
+    let answered = 0;
+    await c.pollUntilDone(task.taskUUID, { deadlineMs: 1000, onProgress: () => answered++ });
+    const elapsed = Date.now() - started;
+    expect(answered).toBe(1);
+    const polls = (await sim.admin.requests()).filter((r) => r.tasks[0]?.taskType === 'getResponse');
+    expect(polls).toHaveLength(1);
+    expect(elapsed).toBeGreaterThanOrEqual(1250);
+    expect(elapsed).toBeLessThan(1000 + 500 + 300);
+  });
+
   it('carries the parameter, allowed values and documentation of a refused task', async () => {
     const task = {
       taskType: 'videoInference',
@@ -437,5 +504,37 @@ describe('error categories', () => {
     ['somethingNew', 500, 'serverError'],
   ])('%s (HTTP %i) is %s', (code, status, category) => {
     expect(categorize(code, status)).toBe(category);
+  });
+});
+
+describe('timeoutSignal', () => {
+  it('aborts on time or with its parent, and leaves no listener behind once cleared', async () => {
+    const parent = new AbortController();
+    for (let i = 0; i < 1000; i++) timeoutSignal(60_000, parent.signal).clear();
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+
+    const timed = timeoutSignal(20, parent.signal);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(timed.timedOut).toBe(true);
+    expect((timed.signal.reason as Error).name).toBe('TimeoutError');
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+
+    const child = timeoutSignal(60_000, parent.signal);
+    parent.abort(new Error('caller went away'));
+    expect(child.signal.aborted).toBe(true);
+    expect(child.timedOut).toBe(false);
+    expect((child.signal.reason as Error).message).toBe('caller went away');
+    child.clear();
+    expect(timeoutSignal(60_000, parent.signal).signal.aborted).toBe(true);
+  });
+
+  it('scrubs a key and its URL-encoded and base64 forms from free text', () => {
+    const key = 'rw-key/with+odd=chars';
+    const text = `a ${key} b ${encodeURIComponent(key)} c ${Buffer.from(key).toString('base64')} d`;
+    const scrubbed = scrubSecrets(text, [key]);
+    expect(scrubbed).not.toContain(key);
+    expect(scrubbed).not.toContain(encodeURIComponent(key));
+    expect(scrubbed).not.toContain(Buffer.from(key).toString('base64').replace(/=+$/, ''));
+    expect(scrubbed.match(/\[redacted\]/g)).toHaveLength(3);
   });
 });

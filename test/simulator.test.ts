@@ -174,6 +174,40 @@ describe('Runware simulator: inference API', () => {
     expect((await post([flux()])).body.errors![0]).toMatchObject({ code: 'invalidApiKey' });
   });
 
+  it('injects faults: dropped connections, lost replies, failing tasks and errors that echo the key', async () => {
+    await sim.admin.faults({ dropConnectionCount: 1 });
+    const dropped = flux();
+    await expect(post([dropped])).rejects.toThrow();
+    expect(await sim.admin.charges()).toEqual([]);
+    await sim.admin.faults({ lostReplyCount: 1 });
+    const lost = flux();
+    await expect(post([lost])).rejects.toThrow();
+    // Processed and charged although the reply never arrived: a retry must not run it again.
+    expect((await sim.admin.charges()).map((c) => c.taskUUID)).toEqual([lost.taskUUID]);
+    expect((await post([lost])).body.errors![0]).toMatchObject({ code: 'conflictTaskUUID' });
+
+    await sim.admin.faults({ failTaskCount: 2, echoKeyCount: 1 });
+    const sync = await post([flux()]);
+    expect(sync.status).toBe(400);
+    expect(sync.body.errors![0]).toMatchObject({ code: 'timeoutProvider', status: 'error' });
+    expect(String(sync.body.errors![0]!.message)).toContain(KEY);
+    const video = {
+      taskType: 'videoInference',
+      taskUUID: randomUUID(),
+      model: 'google:3@3',
+      positivePrompt: 'sea',
+      deliveryMethod: 'async',
+    };
+    expect((await post([video])).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 400));
+    const polled = await post([{ taskType: 'getResponse', taskUUID: video.taskUUID }]);
+    expect(polled.body.errors![0]).toMatchObject({ code: 'timeoutProvider', status: 'error' });
+    expect(String(polled.body.errors![0]!.message)).not.toContain(KEY); // the echo count was used up
+    const details = await post([{ taskType: 'getTaskDetails', taskUUID: video.taskUUID }]);
+    expect(details.body.data![0]!.response).toMatchObject({ errors: [{ code: 'timeoutProvider' }] });
+    expect((await sim.admin.charges()).map((c) => c.taskUUID)).toEqual([lost.taskUUID]);
+  });
+
   it('stores uploaded media and serves it back', async () => {
     const png = await (await fetch(String((await post([flux()])).body.data![0]!.imageURL))).arrayBuffer();
     const media = `data:image/png;base64,${Buffer.from(png).toString('base64')}`;

@@ -44,11 +44,24 @@ export function createLogger(level = 'info', name = 'runware-mcp'): Logger {
   );
 }
 
-/** Replaces every occurrence of the given secrets in a text (upstream messages may echo a key). */
+/**
+ * Replaces every occurrence of the given secrets in a text (upstream messages may echo a key), also in the
+ * forms a key takes when it travels in a URL or a header (URL-encoded, base64, base64url).
+ */
 export function scrubSecrets(text: string, secrets: Iterable<string | undefined>): string {
   let out = text;
   for (const secret of secrets) {
-    if (secret && secret.length >= 6) out = out.split(secret).join('[redacted]');
+    if (!secret || secret.length < 6) continue;
+    for (const form of secretForms(secret)) {
+      if (out.includes(form)) out = out.split(form).join('[redacted]');
+    }
   }
   return out;
+}
+
+function secretForms(secret: string): string[] {
+  const bytes = Buffer.from(secret, 'utf8');
+  // Base64 without its padding, so an encoded key is found inside longer text too.
+  const base64 = bytes.toString('base64').replace(/=+$/, '');
+  return [...new Set([secret, encodeURIComponent(secret), base64, bytes.toString('base64url')])];
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { scrubSecrets } from '../config/logger.js';
+import { timeoutSignal } from './deadline.js';
 import { abortedError, fromUpstream, RunwareError } from './errors.js';
 import type { ResultItem, TaskObject, UpstreamErrorObject } from './types.js';
 
@@ -65,6 +66,8 @@ type Attempt = { ok: true; result: SendResult } | { ok: false; failure: RunwareE
 const FINAL_STATUSES = new Set(['success', 'error', 'failed']);
 const FIRST_POLL_MS = 1000;
 const MAX_POLL_MS = 5000;
+/** The least time one poll gets, even at the deadline (so the deadline can be overrun by this much). */
+const MIN_POLL_BUDGET_MS = 500;
 /** HTTP statuses whose errors speak for the whole request, whatever taskUUID they name. */
 const REQUEST_LEVEL_STATUSES = new Set([401, 403, 408, 429]);
 
@@ -231,33 +234,47 @@ export class RunwareClient {
     deadline: number,
     signal: AbortSignal | undefined,
   ): Promise<{ items: ResultItem[]; errors: RunwareError[] } | undefined> {
+    // A poll at the deadline still gets MIN_POLL_BUDGET_MS to answer, so a task that just finished is seen.
     const remaining = deadline - Date.now();
-    const bound = Number.isFinite(remaining) ? AbortSignal.timeout(Math.max(1, remaining)) : undefined;
-    const combined = bound && signal ? AbortSignal.any([signal, bound]) : (bound ?? signal);
+    const bound = Number.isFinite(remaining)
+      ? timeoutSignal(Math.max(MIN_POLL_BUDGET_MS, remaining), signal)
+      : undefined;
     try {
-      return await this.getResponse(taskUUID, { signal: combined });
+      return await this.getResponse(taskUUID, { signal: bound?.signal ?? signal });
     } catch (error) {
       if (signal?.aborted) throw abortedError();
       // 'aborted' here can only be the deadline bound (the caller's signal is checked above).
       if (error instanceof RunwareError && (error.retryable || error.category === 'aborted'))
         return undefined;
       throw error;
+    } finally {
+      bound?.clear();
     }
   }
 
   /** One HTTP exchange, classified. Never throws for upstream trouble: it returns the failure to retry or throw. */
   private async attempt(body: string, sent: ReadonlySet<string>, opts: CallOptions): Promise<Attempt> {
+    // The bound covers the whole exchange, body included: a server that sends headers and then stalls times out too.
+    const bound = timeoutSignal(this.timeoutMs, opts.signal);
     let res: Response;
     let text: string;
     try {
-      res = await this.post(body, opts);
+      res = await this.post(body, opts, bound.signal);
       text = await res.text();
     } catch (error) {
-      return { ok: false, failure: this.transportError(error, opts.signal) };
+      return { ok: false, failure: this.transportError(error, opts.signal, bound.timedOut) };
+    } finally {
+      bound.clear();
     }
-    const parsed = this.parseEnvelope(text, res);
+    // An upstream that echoes the key (in an error message, an archived request, anywhere) never passes it on.
+    const parsed = this.parseEnvelope(this.scrub(text) ?? '', res);
     if (parsed instanceof RunwareError) return { ok: false, failure: parsed };
-    if (res.ok || parsed.data.length > 0 || isPerTask(parsed.errors, sent, res.status)) {
+    if (
+      res.ok ||
+      parsed.data.length > 0 ||
+      isPerTask(parsed.errors, sent, res.status) ||
+      areGenerationFailures(parsed.errors, sent, res.status)
+    ) {
       return { ok: true, result: parsed };
     }
     const failure =
@@ -266,8 +283,7 @@ export class RunwareClient {
     return retryAfterMs === undefined ? { ok: false, failure } : { ok: false, failure, retryAfterMs };
   }
 
-  private post(body: string, opts: CallOptions): Promise<Response> {
-    const timeout = AbortSignal.timeout(this.timeoutMs);
+  private post(body: string, opts: CallOptions, signal: AbortSignal): Promise<Response> {
     return this.fetchImpl(this.options.apiUrl, {
       method: 'POST',
       headers: {
@@ -278,7 +294,7 @@ export class RunwareClient {
         ...(opts.dryRun ? { 'x-runware-dry-run': '1' } : {}),
       },
       body,
-      signal: opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout,
+      signal,
     });
   }
 
@@ -302,15 +318,15 @@ export class RunwareClient {
       return malformed(res.status, 'no data and no errors');
     }
     const status = res.ok ? undefined : res.status;
-    const errors = rawErrors.map((e) => fromUpstream({ ...e, message: this.scrub(e.message) }, status));
+    const errors = rawErrors.map((e) => fromUpstream(e, status));
     return { data, errors };
   }
 
-  private transportError(error: unknown, signal: AbortSignal | undefined): RunwareError {
+  private transportError(error: unknown, signal: AbortSignal | undefined, timedOut: boolean): RunwareError {
     if (error instanceof RunwareError) return error;
     if (signal?.aborted) return abortedError();
     const name = (error as Error | undefined)?.name;
-    if (name === 'TimeoutError' || name === 'AbortError') {
+    if (timedOut || name === 'TimeoutError' || name === 'AbortError') {
       return new RunwareError({
         category: 'timeout',
         code: 'requestTimeout',
@@ -325,8 +341,8 @@ export class RunwareClient {
     });
   }
 
-  private scrub(message: unknown): string | undefined {
-    return typeof message === 'string' && message ? scrubSecrets(message, [this.options.apiKey]) : undefined;
+  private scrub(text: unknown): string | undefined {
+    return typeof text === 'string' && text ? scrubSecrets(text, [this.options.apiKey]) : undefined;
   }
 
   /** Exponential backoff with full jitter: a random wait in [0, base * 2^attempt). */
@@ -341,6 +357,15 @@ function isPerTask(errors: RunwareError[], sent: ReadonlySet<string>, status: nu
   return errors.every(
     (e) => e.taskUUID !== undefined && sent.has(e.taskUUID) && !e.retryable && e.category !== 'auth',
   );
+}
+
+/**
+ * Failed generations (getResponse `errors` items with `status: "error"` naming a task we asked about) are the
+ * task's final answer whatever their code: retrying the poll would only hear the same failure again.
+ */
+function areGenerationFailures(errors: RunwareError[], sent: ReadonlySet<string>, status: number): boolean {
+  if (REQUEST_LEVEL_STATUSES.has(status) || errors.length === 0) return false;
+  return errors.every((e) => e.generationFailed && e.taskUUID !== undefined && sent.has(e.taskUUID));
 }
 
 function summarizePoll(

@@ -40,6 +40,8 @@ export interface RunwareErrorInit {
   documentation?: string | undefined;
   status?: number | undefined;
   details?: RunwareErrorDetails | undefined;
+  /** Upstream marked it `status: "error"`: a generation that ran and failed (final), not a refused request. */
+  generationFailed?: boolean | undefined;
 }
 
 export class RunwareError extends Error {
@@ -55,6 +57,7 @@ export class RunwareError extends Error {
   readonly status: number | undefined;
   readonly retryable: boolean;
   readonly details: RunwareErrorDetails | undefined;
+  readonly generationFailed: boolean;
 
   constructor(init: RunwareErrorInit) {
     super(init.message);
@@ -67,6 +70,7 @@ export class RunwareError extends Error {
     this.status = init.status;
     this.retryable = RETRYABLE.has(init.category);
     this.details = init.details;
+    this.generationFailed = init.generationFailed === true;
   }
 
   /** What logs and tool results may show: every field, no stack, never a request or a key. */
@@ -130,6 +134,7 @@ export function fromUpstream(error: UpstreamErrorObject, status?: number): Runwa
     documentation: typeof error.documentation === 'string' ? error.documentation : undefined,
     status,
     details: detailsOf(error),
+    generationFailed: error.status === 'error',
   });
 }
 

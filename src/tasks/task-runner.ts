@@ -1,4 +1,5 @@
 import type { RunwareClient } from '../runware/client.js';
+import { timeoutSignal } from '../runware/deadline.js';
 import { RunwareError } from '../runware/errors.js';
 import type { TaskObject } from '../runware/types.js';
 import { extractOutputs, totalCost } from './outputs.js';
@@ -6,6 +7,9 @@ import type { TaskRecord, TaskService } from './task-service.js';
 
 /** Task types upstream delivers asynchronously (or that take long enough to need polling). */
 export const ASYNC_TASK_TYPES = new Set(['videoInference', 'audioInference', '3dInference', 'training']);
+
+/** Refusals that end a task for good (retrying the same request would be refused the same way). */
+const DEFINITIVE = new Set(['validation', 'auth', 'quota', 'safety']);
 
 export type Progress = (done: number, expected: number, message: string) => void;
 
@@ -37,19 +41,28 @@ export async function submitTask(task: TaskObject, opts: RunOptions): Promise<Ta
     updatedAt: now,
   };
   await opts.tasks.record(record);
+  const started = Date.now();
+  // The whole call keeps the deadline, the submission included: an upstream that hangs or keeps failing
+  // leaves the task "processing" (recorded, never re-run) for get_task_details instead of blocking the agent.
+  const bound = timeoutSignal(opts.deadlineMs, opts.signal);
   let items: Awaited<ReturnType<RunwareClient['runTask']>>;
   try {
-    items = await opts.client.runTask(task, { signal: opts.signal });
+    items = await opts.client.runTask(task, { signal: bound.signal });
   } catch (error) {
+    if (bound.timedOut && !opts.signal?.aborted) return record;
     // Definitive refusals end the task; transient failures leave it "processing" for get_task_details.
-    if (error instanceof RunwareError && ['validation', 'auth', 'quota', 'safety'].includes(error.category)) {
-      await opts.tasks.complete({
+    if (error instanceof RunwareError && (error.generationFailed || DEFINITIVE.has(error.category))) {
+      const failed = await opts.tasks.complete({
         ...record,
         status: 'error',
         error: { code: error.code, message: error.message },
       });
+      // A generation that ran and failed is the task's answer; a refusal is the caller's error to fix.
+      if (error.generationFailed) return failed;
     }
     throw error;
+  } finally {
+    bound.clear();
   }
   if (record.deliveryMethod === 'sync') {
     return opts.tasks.complete({
@@ -60,7 +73,8 @@ export async function submitTask(task: TaskObject, opts: RunOptions): Promise<Ta
     });
   }
   opts.onProgress?.(0, record.expected, 'Submitted; waiting for Runware to start.');
-  return followTask(record, opts);
+  const remaining = opts.deadlineMs - (Date.now() - started);
+  return remaining > 0 ? followTask(record, { ...opts, deadlineMs: remaining }) : record;
 }
 
 /** Polls an async task until done, the deadline or cancellation; records the final state once. */

@@ -1,5 +1,6 @@
 import type { ToolDefinition } from '../mcp/tool-definition.js';
 import { errorResult, toolResult, usd } from './tool-result.js';
+import { withinDeadline } from './upstream-deadline.js';
 
 export const accountTool: ToolDefinition<Record<string, never>> = {
   name: 'account',
@@ -21,7 +22,9 @@ export const accountTool: ToolDefinition<Record<string, never>> = {
   requiresKey: true,
   async handler(_args, ctx) {
     try {
-      const details = await ctx.deps.runware(ctx.principal.apiKey!).accountDetails({ signal: ctx.signal });
+      const details = await withinDeadline(ctx, (signal) =>
+        ctx.deps.runware(ctx.principal.apiKey!).accountDetails({ signal }),
+      );
       // The balance is a number in older API versions and {amount, currency} in newer ones.
       const raw = details.balance as number | { amount?: number; currency?: string } | undefined;
       const balance = typeof raw === 'number' ? raw : Number(raw?.amount ?? Number.NaN);

@@ -1,4 +1,5 @@
-import type { ToolDefinition } from '../mcp/tool-definition.js';
+import { scrubSecrets } from '../config/logger.js';
+import type { Principal, ToolContext, ToolDefinition } from '../mcp/tool-definition.js';
 import { RunwareError } from '../runware/errors.js';
 import type { ResultItem } from '../runware/types.js';
 import { extractOutputs, totalCost } from '../tasks/outputs.js';
@@ -6,6 +7,7 @@ import { followTask } from '../tasks/task-runner.js';
 import type { TaskRecord } from '../tasks/task-service.js';
 import { followCounted, renderTask, TASK_RESULT_SCHEMA, taskRunOptions } from './task-result.js';
 import { errorResult, ToolFailure } from './tool-result.js';
+import { withinDeadline } from './upstream-deadline.js';
 
 export const getTaskDetailsTool: ToolDefinition<{ taskUUID: string }> = {
   name: 'get_task_details',
@@ -24,28 +26,41 @@ export const getTaskDetailsTool: ToolDefinition<{ taskUUID: string }> = {
   annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true },
   requiresKey: true,
   async handler({ taskUUID }, ctx) {
+    let local: TaskRecord | undefined;
     try {
-      const local = await ctx.deps.tasks.get(taskUUID, ctx.principal.ownerId);
+      local = await ctx.deps.tasks.get(taskUUID, ctx.principal.ownerId);
       if (local) {
         if (local.status !== 'processing') return renderTask(local);
-        return renderTask(await followCounted(ctx, true, () => followTask(local, taskRunOptions(ctx))));
+        const record = local;
+        return renderTask(await followCounted(ctx, true, () => followTask(record, taskRunOptions(ctx))));
       }
-      // Not recorded here (another client ran it): upstream's archive, scoped to this key by Runware itself.
-      const details = await ctx.deps
-        .runware(ctx.principal.apiKey!)
-        .getTaskDetails(taskUUID, { signal: ctx.signal });
-      return renderTask(fromUpstream(details, taskUUID, ctx.principal.ownerId));
+      return renderTask(fromUpstream(await archived(taskUUID, ctx), taskUUID, ctx.principal));
     } catch (error) {
       if (error instanceof RunwareError && error.category === 'notFound') {
-        return errorResult(new ToolFailure(`No task ${taskUUID} was found for this account.`), ctx.principal);
+        return errorResult(
+          new ToolFailure(
+            local
+              ? `Runware has no record of task ${taskUUID} (its submission never arrived there). Run it again.`
+              : `No task ${taskUUID} was found for this account.`,
+          ),
+          ctx.principal,
+        );
       }
       return errorResult(error, ctx.principal);
     }
   },
 };
 
+/** Not recorded here (another client ran it): upstream's archive, scoped to this key by Runware itself. */
+function archived(taskUUID: string, ctx: ToolContext): Promise<ResultItem> {
+  return withinDeadline(ctx, (signal) =>
+    ctx.deps.runware(ctx.principal.apiKey!).getTaskDetails(taskUUID, { signal }),
+  );
+}
+
 /** A task this server did not record (another client ran it): upstream's archive in the same shape. */
-function fromUpstream(details: ResultItem, taskUUID: string, ownerId: string): TaskRecord {
+function fromUpstream(details: ResultItem, taskUUID: string, principal: Principal): TaskRecord {
+  const ownerId = principal.ownerId;
   const request = (Array.isArray(details.request) ? details.request[0] : details.request) as
     | Record<string, unknown>
     | undefined;
@@ -70,6 +85,14 @@ function fromUpstream(details: ResultItem, taskUUID: string, ownerId: string): T
     createdAt: now,
     updatedAt: now,
     ...(cost === undefined ? {} : { cost }),
-    ...(failed ? { error: { code: failed.code ?? 'error', message: failed.message ?? '' } } : {}),
+    // The client already scrubs what upstream sends; an archived error is free text, so scrub it here too.
+    ...(failed
+      ? {
+          error: {
+            code: String(failed.code ?? 'error'),
+            message: scrubSecrets(String(failed.message ?? ''), [principal.apiKey]),
+          },
+        }
+      : {}),
   };
 }

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, isAbsolute, resolve } from 'node:path';
 import type { ToolContext, ToolDefinition } from '../mcp/tool-definition.js';
 import { errorResult, ToolFailure, toolResult } from './tool-result.js';
+import { withinDeadline } from './upstream-deadline.js';
 
 interface Args {
   operation?: 'upload' | 'delete';
@@ -60,9 +61,9 @@ export const mediaStorageTool: ToolDefinition<Args> = {
     const operation = args.operation ?? 'upload';
     try {
       const media = operation === 'delete' ? requireMedia(args) : await mediaToUpload(args, ctx);
-      const stored = await ctx.deps
-        .runware(ctx.principal.apiKey!)
-        .mediaStorage({ operation, media }, { signal: ctx.signal });
+      const stored = await withinDeadline(ctx, (signal) =>
+        ctx.deps.runware(ctx.principal.apiKey!).mediaStorage({ operation, media }, { signal }),
+      );
       const mediaUUID = String(stored.mediaUUID ?? stored.imageUUID ?? '');
       const mediaURL = (stored.mediaURL ?? stored.imageURL) as string | undefined;
       return toolResult(

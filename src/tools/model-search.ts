@@ -1,5 +1,6 @@
 import type { ToolDefinition } from '../mcp/tool-definition.js';
 import { errorResult, toolResult } from './tool-result.js';
+import { withinDeadline } from './upstream-deadline.js';
 
 interface Args {
   search: string;
@@ -53,9 +54,9 @@ export const modelSearchTool: ToolDefinition<Args> = {
     const limit = args.limit ?? 20;
     const offset = args.offset ?? 0;
     try {
-      const found = await ctx.deps
-        .runware(ctx.principal.apiKey!)
-        .modelSearch({ ...args, limit, offset }, { signal: ctx.signal });
+      const found = await withinDeadline(ctx, (signal) =>
+        ctx.deps.runware(ctx.principal.apiKey!).modelSearch({ ...args, limit, offset }, { signal }),
+      );
       const results = (Array.isArray(found.results) ? found.results : []) as Array<
         Record<string, unknown> & { air: string; name: string }
       >;

@@ -4,6 +4,7 @@ import { TRANSPORT_FIELDS } from '../catalog/catalog.js';
 import { estimateCost } from '../catalog/cost-estimate.js';
 import type { JsonSchema, ModelFile } from '../catalog/model-record.js';
 import type { ToolContext, ToolDefinition } from '../mcp/tool-definition.js';
+import { timeoutSignal } from '../runware/deadline.js';
 import type { TaskObject } from '../runware/types.js';
 import { ASYNC_TASK_TYPES, submitTask } from '../tasks/task-runner.js';
 import type { TaskRecord } from '../tasks/task-service.js';
@@ -52,9 +53,12 @@ export const runTool: ToolDefinition<Args> = {
     const plan = await planTask(args, ctx);
     await guardSpend(plan, args.maxCost, ctx);
     let record: TaskRecord;
+    // One deadline for the whole call: what the checks before submission took is not granted twice.
+    const options = taskRunOptions(ctx);
+    options.deadlineMs = Math.max(1, options.deadlineMs - (Date.now() - started));
     try {
       record = await followCounted(ctx, plan.task.deliveryMethod === 'async', () =>
-        submitTask(plan.task, taskRunOptions(ctx)),
+        submitTask(plan.task, options),
       );
     } catch (error) {
       return errorResult(error, ctx.principal, plan.task.taskUUID);
@@ -123,13 +127,17 @@ async function guardSpend(plan: Plan, maxCost: number | undefined, ctx: ToolCont
   const cap = Math.min(...caps);
   let estimate = plan.model ? estimateCost(plan.model.pricing, plan.task) : undefined;
   if (estimate === undefined) {
+    // Best effort, and at most half the deadline so the task itself keeps the other half.
+    const bound = timeoutSignal(ctx.deps.config.runDeadlineMs / 2, ctx.signal);
     try {
       const [priced] = await ctx.deps
         .runware(ctx.principal.apiKey!)
-        .runTask({ ...plan.task, taskUUID: randomUUID() }, { dryRun: true, signal: ctx.signal });
+        .runTask({ ...plan.task, taskUUID: randomUUID() }, { dryRun: true, signal: bound.signal });
       if (typeof priced?.cost === 'number') estimate = priced.cost;
     } catch {
-      // the dry run is best effort: an unknown estimate falls to the configured policy below
+      // an unknown estimate falls to the configured policy below
+    } finally {
+      bound.clear();
     }
   }
   if (estimate === undefined) {

@@ -88,7 +88,7 @@ function summary(task: TaskRecord, elapsedMs?: number): string {
     return `Task ${task.taskUUID} (${task.taskType}, ${task.model}) is still processing. Call get_task_details {"taskUUID": "${task.taskUUID}"} in a little while to get the result; it is not charged again.`;
   }
   if (task.status === 'error') {
-    return `Task ${task.taskUUID} failed: ${task.error?.code ?? 'error'}: ${task.error?.message ?? 'unknown error'}`;
+    return `Task ${task.taskUUID} failed: ${task.error?.code ?? 'error'}: ${task.error?.message ?? 'unknown error'} Run it again (a new taskUUID), or change the inputs if it keeps failing.`;
   }
   const counts = new Map<string, number>();
   for (const o of task.outputs) counts.set(o.type, (counts.get(o.type) ?? 0) + 1);
