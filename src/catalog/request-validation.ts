@@ -2,7 +2,9 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import addFormats from 'ajv-formats';
 import type { JsonSchema } from './model-record.js';
 
-const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true });
+// Schemas come from the validated snapshot or Runware's schema service: skipping the meta-schema check saves
+// ~100 ms on the first run (compiling the 2020-12 meta-schema itself).
+const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true, validateSchema: false });
 addFormats.default(ajv);
 const validators = new WeakMap<JsonSchema, ValidateFunction>();
 
