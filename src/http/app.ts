@@ -9,7 +9,7 @@ import type { createApiKeyPage } from '../auth/api-key-page.js';
 import { MCP_SCOPE } from '../auth/authorization-server.js';
 import type { Store } from '../store/store.js';
 import { clientAddress } from './client-address.js';
-import { createMcpEndpoint, type McpEndpointOptions } from './mcp-endpoint.js';
+import { CLOSE_CONNECTION, createMcpEndpoint, type McpEndpointOptions } from './mcp-endpoint.js';
 import { createRegistrationLimit, DEFAULT_REGISTRATION_LIMIT } from './registration-limit.js';
 
 export interface AppOptions extends Omit<McpEndpointOptions, 'base' | 'allowedHosts'> {
@@ -118,7 +118,11 @@ export function createApp(options: AppOptions) {
   app.get('/interaction/:uid', async (c) =>
     send(c, await options.page.show(c.env.incoming, c.env.outgoing, c.req.param('uid'))),
   );
-  app.post('/interaction/:uid', bodyLimit({ maxSize: 16 * 1024 }), async (c) => {
+  const interactionLimit = bodyLimit({
+    maxSize: 16 * 1024,
+    onError: (c) => c.text('Payload Too Large', 413, CLOSE_CONNECTION),
+  });
+  app.post('/interaction/:uid', interactionLimit, async (c) => {
     const form = Object.fromEntries(
       Object.entries(await c.req.parseBody()).map(([k, v]) => [k, typeof v === 'string' ? v : '']),
     );

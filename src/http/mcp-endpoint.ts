@@ -14,6 +14,12 @@ import type { Principal } from '../mcp/tool-definition.js';
 import type { Metrics } from './metrics.js';
 
 const MAX_MCP_BODY = 1024 * 1024;
+/**
+ * For answers sent before the request body was read (413 and early refusals): the rest of the body is still on
+ * the connection, so it cannot carry another request. Kept alive, the client's next request would stall behind
+ * it (or be reset).
+ */
+export const CLOSE_CONNECTION = { connection: 'close' };
 /** 2025-era revisions, served statelessly: a single request may be answered with a plain JSON body. */
 const LEGACY_VERSIONS = new Set(['2025-03-26', '2025-06-18', '2025-11-25']);
 const NEVER_ABORTED = new AbortController().signal;
@@ -227,6 +233,11 @@ function rpcError(code: number, message: string) {
   return { jsonrpc: '2.0', error: { code, message }, id: null };
 }
 
+/** A 413, or any answer written before the whole request body arrived (e.g. the SDK's 415), closes the connection. */
+function closeUnlessBodyRead(res: ServerResponse, status: number): Record<string, string> {
+  return status === 413 || !res.req.complete ? CLOSE_CONNECTION : {};
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   const bytes = Buffer.from(JSON.stringify(body));
   res.writeHead(status, [
@@ -234,7 +245,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
     'application/json',
     'content-length',
     String(bytes.length),
-    ...Object.entries(headers).flat(),
+    ...Object.entries({ ...headers, ...closeUnlessBodyRead(res, status) }).flat(),
   ]);
   res.end(bytes);
 }
@@ -247,6 +258,7 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
   });
   const cookies = response.headers.getSetCookie();
   if (cookies.length) headers['set-cookie'] = cookies;
+  Object.assign(headers, closeUnlessBodyRead(res, response.status));
   res.writeHead(response.status, headers);
   if (!response.body) {
     res.end();

@@ -16,6 +16,11 @@ import { PROMPTS } from './prompts.js';
 import type { Principal, ToolContext, ToolDefinition, ToolDeps } from './tool-definition.js';
 
 const SCHEMA_URI = /^runware:\/\/models\/([^/]+)\/schema$/;
+/**
+ * Tool arguments nested deeper than this are refused before anything walks them: validation, the upstream
+ * request body and task records all recurse, and thousands of levels overflow the stack.
+ */
+const MAX_ARGUMENT_DEPTH = 64;
 
 interface CompiledTool {
   def: ToolDefinition;
@@ -70,6 +75,11 @@ export function createServerFactory(deps: ToolDeps, tools: ToolDefinition[] = AL
     args: Record<string, unknown>,
     call: CallContext,
   ): Promise<CallToolResult> {
+    if (nestedDeeperThan(args, MAX_ARGUMENT_DEPTH)) {
+      return toolError(
+        `Invalid arguments for ${tool.def.name}: nested more than ${MAX_ARGUMENT_DEPTH} levels deep. No tool takes that.`,
+      );
+    }
     const validate = tool.validate();
     if (!validate(args)) {
       const problems = (validate.errors ?? []).map((e) => {
@@ -210,6 +220,18 @@ function renameHint(errors: ErrorObject[]): string {
   return `\nRename "${given}" to "${wanted}" and call again.`;
 }
 
+/** Whether a JSON value nests arrays/objects more than `limit` levels (iterative: the value may be very deep). */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [node, depth] = item;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 function getPrompt(name: string, args: Record<string, string>) {
   const prompt = PROMPTS.find((p) => p.name === name);
   if (!prompt)
@@ -225,7 +247,7 @@ function getPrompt(name: string, args: Record<string, string>) {
 
 async function readSchemaResource(deps: ToolDeps, uri: string) {
   const match = SCHEMA_URI.exec(uri);
-  const air = match ? decodeURIComponent(match[1]!) : undefined;
+  const air = match ? safeDecode(match[1]!) : undefined;
   const schema = air ? await deps.catalog.requestSchema(air) : undefined;
   if (!air || !schema) {
     throw new ProtocolError(
@@ -238,4 +260,13 @@ async function readSchemaResource(deps: ToolDeps, uri: string) {
       { uri, mimeType: 'application/schema+json', text: JSON.stringify(Catalog.agentSchema(schema)) },
     ],
   };
+}
+
+/** decodeURIComponent without the URIError on a malformed escape (`%E0%A4%A`): such a URI names no resource. */
+function safeDecode(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
 }
