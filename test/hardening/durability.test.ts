@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -8,7 +7,7 @@ import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HostedServer, STORE_ENGINES, startHostedServer } from '../support/hosted-server.js';
-import { type RedisServer, startRedis } from '../support/redis-server.js';
+import { freePort, type RedisServer, startRedis } from '../support/redis-server.js';
 import { type SimulatorProcess, spawnSimulator } from '../support/simulator-process.js';
 import { obtainTokens } from '../support/token-proxy.js';
 import { timedCall } from '../support/tool-session.js';
@@ -34,17 +33,6 @@ afterAll(async () => {
     STORE_ENGINES.map((e) => outcome[e]?.[field] ?? '?').join('/');
   console.log(`durability: ${engines}, task records ${per('records')}, charges ${per('charges')}`);
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function connect(server: HostedServer, accessToken: string): Promise<Client> {
   const client = new Client({ name: 'durability', version: '1.0.0' });
