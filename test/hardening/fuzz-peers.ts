@@ -79,8 +79,13 @@ export class StdioPeer {
   async writeLine(line: string): Promise<void> {
     if (!this.child.stdin!.write(`${line}\n`)) {
       await new Promise<void>((resolve) => {
-        this.child.stdin!.once('drain', resolve);
-        this.child.once('exit', resolve);
+        const done = () => {
+          this.child.stdin!.off('drain', done);
+          this.child.off('exit', done);
+          resolve();
+        };
+        this.child.stdin!.once('drain', done);
+        this.child.once('exit', done);
       });
     }
   }
