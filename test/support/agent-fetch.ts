@@ -38,7 +38,11 @@ export function createAgentFetch(options: { idleMs?: number } = {}) {
       if (signal) {
         const abort = () => req.destroy(new DOMException('This operation was aborted', 'AbortError'));
         if (signal.aborted) abort();
-        else signal.addEventListener('abort', abort, { once: true });
+        else {
+          // The SDK passes one long-lived signal per transport: release the listener with the request.
+          signal.addEventListener('abort', abort, { once: true });
+          req.once('close', () => signal.removeEventListener('abort', abort));
+        }
       }
       const body = init.body;
       if (body === undefined || body === null) req.end();
