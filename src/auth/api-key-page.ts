@@ -216,11 +216,13 @@ function securityHeaders(params: Record<string, unknown>, nonce = ''): Record<st
 
 function page(uid: string, params: Record<string, unknown>, csrf: string, error?: string): PageResult {
   const nonce = randomBytes(16).toString('base64');
-  const client = escapeHtml(String(params.client_name ?? params.client_id ?? 'Your MCP client'));
+  const client = escapeHtml(clip(String(params.client_name ?? params.client_id ?? 'Your MCP client'), 80));
+  const destination = returnTo(params.redirect_uri);
   const body = `
   <main>
     <h1><span aria-hidden="true">◆</span> Connect Runware</h1>
     <p><strong>${client}</strong> wants to generate images, video and audio with your Runware account.</p>
+    ${destination ? `<p class="help">After you connect you go back to <strong>${escapeHtml(destination)}</strong>. Continue only if you started this from that app.</p>` : ''}
     <form method="post" action="/interaction/${encodeURIComponent(uid)}" novalidate>
       <label for="apiKey">Runware API key</label>
       <input id="apiKey" name="apiKey" type="password" autocomplete="off" spellcheck="false" required aria-describedby="help${error ? ' error' : ''}"${error ? ' aria-invalid="true"' : ''} autofocus>
@@ -235,6 +237,19 @@ function page(uid: string, params: Record<string, unknown>, csrf: string, error?
     html: layout('Connect Runware', body, nonce),
     headers: securityHeaders(params, nonce),
   };
+}
+
+/** Client names are self-chosen at open registration: shown, but never long enough to push the form away. */
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** Where the browser goes after the form: the host of a web redirect URI, or a native app's scheme. */
+function returnTo(redirectUri: unknown): string | undefined {
+  try {
+    const url = new URL(String(redirectUri));
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.host : url.protocol.slice(0, -1);
+  } catch {
+    return undefined;
+  }
 }
 
 function layout(title: string, body: string, nonce: string): string {

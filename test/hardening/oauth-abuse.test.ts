@@ -301,6 +301,21 @@ describe.each(STORE_ENGINES)('OAuth abuse on the %s store', (engine) => {
       refusedCase('register: script in client_name reaching the API-key page');
     });
 
+    it('clips a long client_name and names where the browser returns, so a look-alike app is easier to spot', async () => {
+      const res = await register(
+        server,
+        { ...CLIENT, client_name: `Claude ${'x'.repeat(5000)}` },
+        '198.51.100.4',
+      );
+      expect(res.status).toBe(201);
+      const page = await openKeyPage(authorizeUrl(server, { client_id: res.body.client_id! }));
+      expect(page.status).toBe(200);
+      expect(page.html).toContain(`<strong>Claude ${'x'.repeat(72)}…</strong>`);
+      expect(page.html).not.toContain('x'.repeat(80));
+      expect(page.html).toContain(`you go back to <strong>${new URL(REDIRECT).host}</strong>`);
+      refusedCase('register: 5,000-character client_name pushing the form off the API-key page');
+    });
+
     it(`rate-limits registration flooding: ${DEFAULT_REGISTRATION_LIMIT} per ${REGISTRATION_WINDOW_SECONDS} s per IP, then 429 with Retry-After`, async () => {
       const ip = '198.51.100.10';
       for (let i = 1; i <= DEFAULT_REGISTRATION_LIMIT; i++) {
