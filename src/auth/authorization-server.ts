@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import Provider, { type Configuration, errors } from 'oidc-provider';
 import type { Logger } from '../config/logger.js';
@@ -99,10 +100,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
         enabled: true,
         ack: 'draft-02',
         // An anonymous caller picks the URL this server fetches: never this machine or a private network.
-        allowFetch: async (_ctx: unknown, clientId: string) => {
-          const url = URL.canParse(clientId) ? new URL(clientId) : undefined;
-          return url !== undefined && !isInternalHost(url.hostname);
-        },
+        allowFetch: async (_ctx: unknown, clientId: string) => metadataFetchAllowed(clientId),
       } as never,
       resourceIndicators: {
         enabled: true,
@@ -199,15 +197,33 @@ for (const [net, prefix] of [
 
 /**
  * Hostnames that name this machine or a private network by themselves: loopback and private IP literals,
- * `localhost` and `*.localhost`. (A public name that resolves to a private address is not caught here.)
+ * `localhost` and `*.localhost` (with or without the root dot).
  */
 export function isInternalHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const host = hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
   const family = isIP(host);
   if (family === 4) return INTERNAL.check(host, 'ipv4');
   if (family === 6) return INTERNAL.check(host, 'ipv6');
   return false;
+}
+
+/**
+ * A client ID metadata document is fetched by this server on an anonymous caller's word, so its host must not
+ * be this machine or a private network: neither by name nor by any address the name resolves to. A name that
+ * cannot be resolved is refused too. (A name that changes its answer between this check and the fetch, DNS
+ * rebinding, is not caught.)
+ */
+async function metadataFetchAllowed(clientId: string): Promise<boolean> {
+  if (!URL.canParse(clientId)) return false;
+  const { hostname } = new URL(clientId);
+  if (isInternalHost(hostname)) return false;
+  if (isIP(hostname.replace(/^\[|\]$/g, ''))) return true;
+  const addresses = await lookup(hostname, { all: true, verbatim: true }).catch(() => []);
+  return addresses.length > 0 && !addresses.some((a) => isInternalHost(a.address));
 }
 
 /**

@@ -1,8 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import net from 'node:net';
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY_FORM_LIMIT, API_KEY_FORM_WINDOW_SECONDS } from '../../src/auth/api-key-page.js';
+import { isInternalHost } from '../../src/auth/authorization-server.js';
 import {
   DEFAULT_REGISTRATION_LIMIT,
   REGISTRATION_WINDOW_SECONDS,
@@ -201,12 +204,17 @@ describe.each(STORE_ENGINES)('OAuth abuse on the %s store', (engine) => {
       });
       await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
       const port = (listener.address() as net.AddressInfo).port;
+      const ownAddresses = await lookup(hostname(), { all: true });
+      expect(ownAddresses.map((a) => a.address).filter((a) => !isInternalHost(a))).toEqual([]);
       try {
         for (const clientIdUrl of [
           `https://127.0.0.1:${port}/client.json`,
           `https://localhost:${port}/client.json`,
           `https://[::ffff:127.0.0.1]:${port}/client.json`,
           `https://2130706433:${port}/client.json`,
+          `https://localhost.:${port}/client.json`,
+          // A plain name that resolves to this machine (the machine's own name, from /etc/hosts).
+          `https://${hostname()}:${port}/client.json`,
         ]) {
           const res = await fetch(
             authorizeUrl(server, { client_id: clientIdUrl, redirect_uri: 'https://evil.example/cb' }),
