@@ -159,7 +159,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
 }
 
 /** OAuth error pages: nothing to load, nothing to frame. */
-export const ERROR_PAGE_HEADERS: Record<string, string> = {
+const ERROR_PAGE_HEADERS: Record<string, string> = {
   'content-security-policy':
     "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
   'x-frame-options': 'DENY',
@@ -170,7 +170,7 @@ export const ERROR_PAGE_HEADERS: Record<string, string> = {
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
 
 /** True for hostnames that can only mean this machine: localhost, 127.0.0.0/8, [::1]. */
-export function isLoopbackHost(hostname: string): boolean {
+function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
@@ -200,16 +200,16 @@ for (const [net, prefix] of [
  * `localhost` and `*.localhost` (with or without the root dot).
  */
 export function isInternalHost(hostname: string): boolean {
-  const host = hostname
-    .replace(/^\[|\]$/g, '')
-    .replace(/\.$/, '')
-    .toLowerCase();
+  const host = bareHost(hostname).replace(/\.$/, '').toLowerCase();
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
   const family = isIP(host);
   if (family === 4) return INTERNAL.check(host, 'ipv4');
   if (family === 6) return INTERNAL.check(host, 'ipv6');
   return false;
 }
+
+/** A URL's hostname without the brackets of an IPv6 literal. */
+const bareHost = (hostname: string) => hostname.replace(/^\[|\]$/g, '');
 
 /**
  * A client ID metadata document is fetched by this server on an anonymous caller's word, so its host must not
@@ -221,7 +221,7 @@ async function metadataFetchAllowed(clientId: string): Promise<boolean> {
   if (!URL.canParse(clientId)) return false;
   const { hostname } = new URL(clientId);
   if (isInternalHost(hostname)) return false;
-  if (isIP(hostname.replace(/^\[|\]$/g, ''))) return true;
+  if (isIP(bareHost(hostname))) return true;
   const addresses = await lookup(hostname, { all: true, verbatim: true }).catch(() => []);
   return addresses.length > 0 && !addresses.some((a) => isInternalHost(a.address));
 }
