@@ -1,4 +1,4 @@
-import type { SimCatalog, SimModel } from './catalog-data.js';
+import type { SimData, SimModel } from './fixtures.js';
 
 export interface JsonReply {
   status: number;
@@ -10,81 +10,52 @@ const notFound = (what: string): JsonReply => ({
   body: { error: 'not_found', message: `${what} not found` },
 });
 
-/** Fields of a model record the content service lists (examples and schemas live on their own routes). */
-function listed(m: SimModel): Record<string, unknown> {
-  const {
-    examples: _e,
-    requestSchema: _r,
-    responseSchema: _s,
-    pricing: _p,
-    taskType: _t,
-    category: _c,
-    ...record
-  } = m;
-  return record;
+const curated = (data: SimData) => data.models.filter((m) => m.curated !== false);
+
+function find(data: SimData, id: string): SimModel | undefined {
+  const model = data.bySlug.get(id) ?? data.byAir.get(id);
+  return model?.curated === false ? undefined : model;
 }
 
-function find(catalog: SimCatalog, id: string): SimModel | undefined {
-  return catalog.bySlug.get(id) ?? catalog.byAir.get(id);
-}
-
-/** GET /content/...: the public catalog service, served from the snapshot. */
-export function contentService(catalog: SimCatalog, path: string, query: URLSearchParams): JsonReply {
+/**
+ * GET /content/...: Runware's public content service (content.runware.ai) as Runware's SDKs read it
+ * (runware-typescript src/content.ts and src/types/content.ts, runware-cli internal/api/content.go): open
+ * records, optional fields, prices as strings, every status (the SDKs hide `openai-compatible` client-side).
+ */
+export function contentService(data: SimData, path: string, query: URLSearchParams): JsonReply {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   const [root, id, sub] = parts;
-  if (root === 'models' && !id) return listModels(catalog, query);
+  if (root === 'models' && !id) return listModels(data, query);
   if (root === 'models' && id) {
-    const model = find(catalog, id);
+    const model = find(data, id);
     if (!model) return notFound(`model ${id}`);
-    if (!sub) return { status: 200, body: listed(model) };
+    if (!sub) return { status: 200, body: model.record };
     if (sub === 'examples') {
       const capability = query.get('capability');
-      const examples = (model.examples ?? [])
-        .filter((e) => !capability || e.capability === capability)
-        .map((e) => ({ ...e, model: model.model }));
-      return { status: 200, body: examples };
+      const examples = (model.examples ?? []).filter((e) => !capability || e.capability === capability);
+      return { status: 200, body: examples.map((e) => ({ ...e, model: model.record.model })) };
     }
-    if (sub === 'pricing') {
-      return {
-        status: 200,
-        body: {
-          model: model.model,
-          air: model.air,
-          name: model.name,
-          status: model.status,
-          coverImage: model.coverImage,
-          releasedAt: model.releasedAt,
-          pricingOverview: model.pricingOverview,
-          pricingExamples: model.pricingExamples,
-          category: [model.category],
-        },
-      };
-    }
+    if (sub === 'pricing') return pricing(model);
     if (sub === 'guides') return { status: 200, body: [] };
     return notFound(path);
   }
-  if (root === 'capabilities' && !id) return { status: 200, body: catalog.capabilities };
+  if (root === 'capabilities' && !id) return { status: 200, body: data.capabilities };
   if (root === 'creators') {
-    if (!id) return { status: 200, body: catalog.creators };
-    const creator = catalog.creators.find((c) => c.id === id);
-    return creator
-      ? {
-          status: 200,
-          body: { ...creator, models: catalog.models.filter((m) => m.creator === id).map(listed) },
-        }
-      : notFound(`creator ${id}`);
+    const withModels = (c: SimData['creators'][number]) => ({
+      ...c,
+      models: curated(data)
+        .filter((m) => m.record.creator === c.id)
+        .map((m) => m.record),
+    });
+    if (!id) return { status: 200, body: data.creators.map(withModels) };
+    const creator = data.creators.find((c) => c.id === id);
+    return creator ? { status: 200, body: withModels(creator) } : notFound(`creator ${id}`);
   }
   if (root === 'collections') {
-    // Curated groupings: one per category, as the live service groups its catalog.
-    const collections = [...new Set(catalog.models.map((m) => m.category))].map((category) => ({
-      id: `${category}-models`,
-      title: `${category[0]!.toUpperCase()}${category.slice(1)} models`,
-      category,
-      models: catalog.models.filter((m) => m.category === category).map((m) => m.model),
-    }));
+    const collections = collectionsOf(data);
     if (!id) {
       const category = query.get('category');
-      return { status: 200, body: collections.filter((c) => !category || c.category === category) };
+      return { status: 200, body: collections.filter((c) => !category || c.category.includes(category)) };
     }
     const collection = collections.find((c) => c.id === id);
     return collection ? { status: 200, body: collection } : notFound(`collection ${id}`);
@@ -92,38 +63,73 @@ export function contentService(catalog: SimCatalog, path: string, query: URLSear
   return notFound(path);
 }
 
-function listModels(catalog: SimCatalog, query: URLSearchParams): JsonReply {
+/** The pricing answer: optional overview and examples, prices as strings, exactly as the model publishes them. */
+function pricing(model: SimModel): JsonReply {
+  const r = model.record;
+  return {
+    status: 200,
+    body: {
+      model: r.model,
+      air: r.air,
+      name: r.name,
+      status: r.status,
+      ...(r.coverImage ? { coverImage: r.coverImage } : {}),
+      ...(r.releasedAt ? { releasedAt: r.releasedAt } : {}),
+      ...(r.pricingOverview ? { pricingOverview: r.pricingOverview } : {}),
+      ...(r.pricingExamples ? { pricingExamples: r.pricingExamples } : {}),
+      category: model.category,
+    },
+  };
+}
+
+/** One collection per category, resolved to full model records (one level), as the live service does. */
+function collectionsOf(data: SimData) {
+  const categories = [...new Set(curated(data).flatMap((m) => m.category))].sort();
+  return categories.map((category, order) => ({
+    id: `${category}-models`,
+    name: `${category[0]!.toUpperCase()}${category.slice(1)} models`,
+    order,
+    category: [category],
+    models: curated(data)
+      .filter((m) => m.category.includes(category))
+      .map((m) => m.record),
+  }));
+}
+
+function listModels(data: SimData, query: URLSearchParams): JsonReply {
   const capability = query.get('capability');
   const category = query.get('category');
   const creator = query.get('creator');
   const status = query.get('status');
   const q = query.get('q')?.toLowerCase();
-  let models = catalog.models.filter(
+  let models = curated(data).filter(
     (m) =>
-      (!capability || m.capabilities.includes(capability)) &&
-      (!category || m.category === category) &&
-      (!creator || m.creator === creator) &&
-      (!status || m.status === status) &&
+      (!capability || (m.record.capabilities as string[] | undefined)?.includes(capability)) &&
+      (!category || m.category.includes(category)) &&
+      (!creator || m.record.creator === creator) &&
+      (!status || m.record.status === status) &&
       (!q ||
-        `${m.name} ${m.air} ${m.model} ${m.creator} ${String(m.headline ?? '')}`.toLowerCase().includes(q)),
+        [m.record.name, m.record.air, m.record.model, m.record.creator, m.record.headline]
+          .join(' ')
+          .toLowerCase()
+          .includes(q)),
   );
   const sort = query.get('sort') ?? 'weight';
   const desc =
-    (query.get('order') ?? (sort === 'weight' || sort === 'releasedAt' ? 'desc' : 'asc')) === 'desc';
-  const key = (m: SimModel): string | number =>
-    sort === 'releasedAt' || sort === 'newest'
-      ? m.releasedAt
-      : sort === 'name' || sort === 'alpha'
-        ? m.name
-        : sort === 'creator'
-          ? m.creator
-          : m.weight;
+    (query.get('order') ?? (['weight', 'releasedAt', 'newest'].includes(sort) ? 'desc' : 'asc')) === 'desc';
+  const key = (m: SimModel): string | number => {
+    const r = m.record as Record<string, unknown>;
+    if (sort === 'releasedAt' || sort === 'newest') return String(r.releasedAt ?? '');
+    if (sort === 'name' || sort === 'alpha') return String(r.name ?? '');
+    if (sort === 'creator') return String(r.creator ?? '');
+    return typeof r.weight === 'number' ? r.weight : 0;
+  };
   models = [...models].sort((a, b) => {
     const x = key(a);
     const y = key(b);
     return (x < y ? -1 : x > y ? 1 : 0) * (desc ? -1 : 1);
   });
-  const items = models.map(listed);
+  const items = models.map((m) => m.record);
   if (query.get('paginate') !== 'true') return { status: 200, body: items };
   const limit = Math.min(100, Math.max(1, Number(query.get('limit') ?? 20) || 20));
   const offset = Math.max(0, Number(query.get('offset') ?? 0) || 0);
@@ -131,29 +137,4 @@ function listModels(catalog: SimCatalog, query: URLSearchParams): JsonReply {
     status: 200,
     body: { total: items.length, limit, offset, items: items.slice(offset, offset + limit) },
   };
-}
-
-/** GET /schemas/...: the public schema service. */
-export function schemaService(catalog: SimCatalog, path: string): JsonReply {
-  if (path === '/registry.json') {
-    const models = Object.fromEntries(
-      catalog.models.map((m) => [m.air, { taskType: m.taskType, id: m.model }]),
-    );
-    return { status: 200, body: { models } };
-  }
-  const resolve = /^\/resolve\/(.+)$/.exec(path);
-  if (resolve) {
-    const air = decodeURIComponent(resolve[1]!);
-    const model = catalog.byAir.get(air) ?? catalog.bySlug.get(air);
-    if (!model?.requestSchema) return notFound(`schema for ${air}`);
-    return {
-      status: 200,
-      body: {
-        requestSchema: model.requestSchema,
-        responseSchema: model.responseSchema ?? null,
-        documentation: `https://runware.ai/docs/models/${model.model}`,
-      },
-    };
-  }
-  return notFound(path);
 }

@@ -1,12 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { priceOf, type SimCatalog, type SimModel } from './catalog-data.js';
+import { priceTask } from './billing.js';
+import { deliveryOf, type SimData, type SimModel } from './fixtures.js';
 import { MIME, renderGlb, renderMp4, renderPng, renderSvg, renderWav } from './media.js';
 import { keyIdOf, type SimState, type StoredTask } from './state.js';
 import { validateTask } from './validation.js';
 
 export interface InferenceContext {
   state: SimState;
-  catalog: SimCatalog;
+  data: SimData;
   baseUrl: string;
   asyncDelayMs: number;
 }
@@ -41,8 +42,10 @@ const INFERENCE = new Set([
   'imageMasking',
   'training',
 ]);
-/** Upstream only delivers these asynchronously. */
+/** Without a schema that says otherwise, upstream delivers these only asynchronously. */
 const ASYNC_ONLY = new Set(['videoInference', '3dInference', 'training']);
+/** Community models (the Civitai mirror) run as imageInference without a published per-model schema. */
+const COMMUNITY_AIR = /^civitai:\d+@\d+$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOCS = 'https://runware.ai/docs/platform/errors';
 
@@ -124,22 +127,17 @@ function runOne(
     });
   }
   const model = resolveModel(ctx, task);
-  const problems = model ? validateTask(model, { ...task, taskType: model.taskType }) : [];
+  const problems = model ? validateTask(model, task) : [];
   if (problems.length > 0) throw new TaskFailure(400, problems[0]!);
-  const async = task.deliveryMethod === 'async';
-  if (ASYNC_ONLY.has(taskType) && !async) {
-    throw fail(
-      400,
-      'unsupportedDeliveryMethod',
-      `${taskType} is only delivered asynchronously: set deliveryMethod to "async".`,
-      {
-        parameter: 'deliveryMethod',
-        allowedValues: ['async'],
-      },
-    );
-  }
-  const cost = priceOf(model, task);
-  if (dryRun) return [{ taskType: sentType, taskUUID, cost }];
+  const async = deliveryMethodOf(model, task) === 'async';
+  const results = renderResults(ctx, task, sentType);
+  const cost = priceTask(model?.price, task, {
+    ...(model?.textPath ? { textPath: model.textPath } : {}),
+    usage: (results[0]?.usage as { promptTokens?: number; completionTokens?: number } | undefined) ?? {},
+  });
+  // An upstream that ignores the dry-run header runs the task for real (the dryRunExecutes fault).
+  if (dryRun && ctx.state.faults.dryRunExecutesCount > 0) ctx.state.faults.dryRunExecutesCount--;
+  else if (dryRun) return [{ taskType: sentType, taskUUID, cost }];
   const account = ctx.state.accounts.get(apiKey)!;
   if (ctx.state.faults.insufficientCredits || account.balance < cost) {
     throw fail(402, 'insufficientCredits', 'Insufficient credits to run this task. Top up your balance.', {
@@ -148,9 +146,12 @@ function runOne(
   }
   if (ctx.state.faults.failTaskCount > 0) {
     ctx.state.faults.failTaskCount--;
-    return failTask(ctx, task, sentType, account.keyId, apiKey, async);
+    return failTask(ctx, task, sentType, account.keyId, apiKey, async, 'errors');
   }
-  const results = renderResults(ctx, task, sentType);
+  if (ctx.state.faults.failInDataCount > 0) {
+    ctx.state.faults.failInDataCount--;
+    return failTask(ctx, task, sentType, account.keyId, apiKey, async, 'data');
+  }
   const stored: StoredTask = {
     keyId: account.keyId,
     task,
@@ -167,7 +168,34 @@ function runOne(
   return results.map((r) => withCost(r, task, cost, results.length));
 }
 
-/** The failTaskCount fault: the generation fails upstream (never charged); kept so polls and details see it. */
+/**
+ * The delivery a task gets: what it asked for if the model's schema allows it (refused otherwise), else the
+ * schema's default; without a schema, video, 3D and training are async-only as the API reference says.
+ */
+function deliveryMethodOf(model: SimModel | undefined, task: Task): 'sync' | 'async' {
+  const allowed =
+    deliveryOf(model?.requestSchema) ??
+    (ASYNC_ONLY.has(String(task.taskType)) ? ['async'] : ['sync', 'async']);
+  const asked = task.deliveryMethod;
+  if (asked !== undefined && !allowed.includes(String(asked))) {
+    throw fail(
+      400,
+      'unsupportedDeliveryMethod',
+      `This model supports deliveryMethod ${allowed.map((a) => `"${a}"`).join(' or ')}, not "${String(asked)}".`,
+      { parameter: 'deliveryMethod', allowedValues: allowed },
+    );
+  }
+  const node = (model?.requestSchema?.properties as Record<string, { default?: unknown }> | undefined)
+    ?.deliveryMethod;
+  const chosen = String(asked ?? node?.default ?? allowed[0]);
+  return chosen === 'async' ? 'async' : 'sync';
+}
+
+/**
+ * The failTaskCount / failInDataCount faults: the generation fails upstream (never charged); kept so polls and
+ * details see it. Runware reports a failed generation in two shapes (runware-typescript src/client.ts polling):
+ * an `errors` entry, or a `data` item with `status: "error"` and an embedded `error: {code, message}`.
+ */
 function failTask(
   ctx: InferenceContext,
   task: Task,
@@ -175,6 +203,7 @@ function failTask(
   keyId: string,
   apiKey: string,
   async: boolean,
+  shape: 'errors' | 'data',
 ): Item[] {
   const echo = ctx.state.faults.echoKeyCount > 0 ? ` (API key ${apiKey})` : '';
   const error: Item = {
@@ -185,6 +214,15 @@ function failTask(
     taskType: sentType,
     taskUUID: task.taskUUID,
   };
+  const inData: Item | undefined =
+    shape === 'data'
+      ? {
+          taskType: sentType,
+          taskUUID: task.taskUUID,
+          status: 'error',
+          error: { code: 'timeoutProvider', message: String(error.message) },
+        }
+      : undefined;
   const now = Date.now();
   ctx.state.tasks.set(String(task.taskUUID), {
     keyId,
@@ -192,15 +230,20 @@ function failTask(
     taskType: sentType,
     submittedAt: now,
     readyAt: now + (async ? ctx.asyncDelayMs : 0),
-    results: [],
+    results: inData ? [inData] : [],
     cost: 0,
     charged: false,
-    error,
+    ...(inData ? {} : { error }),
   });
   if (async) return [{ taskType: sentType, taskUUID: task.taskUUID }];
+  if (inData) return [inData];
   throw new TaskFailure(400, error);
 }
 
+/**
+ * The model a task names: a fixture (curated or reachable by AIR only) or a community AIR, which Runware runs as
+ * imageInference without a per-model schema. Unknown models and taskType mismatches are refused as upstream does.
+ */
 function resolveModel(ctx: InferenceContext, task: Task): SimModel | undefined {
   if (task.model === undefined) {
     // Legacy utility tasks (and promptEnhance) predate per-model AIRs.
@@ -212,21 +255,19 @@ function resolveModel(ctx: InferenceContext, task: Task): SimModel | undefined {
       return undefined;
     throw fail(400, 'missingModel', 'Missing required parameter model.', { parameter: 'model' });
   }
-  const model = ctx.catalog.byAir.get(String(task.model)) ?? ctx.catalog.bySlug.get(String(task.model));
-  if (!model) {
-    throw fail(400, 'invalidModel', `The model '${String(task.model)}' does not exist or is not available.`, {
+  const id = String(task.model);
+  const model = ctx.data.byAir.get(id) ?? ctx.data.bySlug.get(id);
+  const community = !model && (COMMUNITY_AIR.test(id) || ctx.state.uploadedModels.has(id));
+  if (!model && !community) {
+    throw fail(400, 'invalidModel', `The model '${id}' does not exist or is not available.`, {
       parameter: 'model',
     });
   }
-  if (model.taskType !== task.taskType) {
-    throw fail(
-      400,
-      'invalidModel',
-      `Model ${model.air} runs taskType ${model.taskType}, not ${String(task.taskType)}.`,
-      {
-        parameter: 'model',
-      },
-    );
+  const expected = model?.taskType ?? 'imageInference';
+  if (expected !== task.taskType) {
+    throw fail(400, 'invalidModel', `Model ${id} runs taskType ${expected}, not ${String(task.taskType)}.`, {
+      parameter: 'model',
+    });
   }
   return model;
 }
@@ -275,8 +316,11 @@ function renderResults(ctx: InferenceContext, task: Task, sentType: string): Ite
     const body = renderPng(seed, Number(task.width ?? 1024), Number(task.height ?? 1024));
     return mediaFields(task, prefix, store(ctx, body, 'png'), body, 'image/png');
   };
-  const inputUUID =
-    typeof task.inputImage === 'string' && UUID_RE.test(task.inputImage) ? task.inputImage : randomUUID();
+  // Media inputs sit under `inputs` (inputs.image, inputs.video); older requests sent `inputImage`.
+  const inputs = (task.inputs ?? {}) as Record<string, unknown>;
+  const given = inputs.image ?? inputs.video ?? task.inputImage;
+  const inputUUID = typeof given === 'string' && UUID_RE.test(given) ? given : randomUUID();
+  const isVideo = inputs.video !== undefined;
   const items: Item[] = [];
   for (let i = 0; i < n; i++) {
     const seed = base + i;
@@ -321,13 +365,25 @@ function renderResults(ctx: InferenceContext, task: Task, sentType: string): Ite
         break;
       }
       case 'caption':
-        items.push({ ...head, text: `A simulated description of the input image (seed ${seed}).` });
+        items.push({
+          ...head,
+          ...legacyName(task, 'imageCaption'),
+          text: isVideo
+            ? `[0] (0-6): A simulated description of the first six seconds (seed ${seed}).`
+            : `A simulated description of the input image (seed ${seed}).`,
+        });
         break;
       case 'promptEnhance':
         break; // one item per version, below
       case 'upscale':
       case 'removeBackground':
-        items.push({ ...head, ...image(seed), inputImageUUID: inputUUID });
+        if (isVideo) {
+          const file = store(ctx, renderMp4(seed), 'mp4');
+          items.push({ ...head, videoUUID: file.uuid, videoURL: file.url });
+        } else {
+          const legacy = task.taskType === 'upscale' ? 'imageUpscale' : 'imageBackgroundRemoval';
+          items.push({ ...head, ...legacyName(task, legacy), ...image(seed), inputImageUUID: inputUUID });
+        }
         break;
       case 'vectorize': {
         const file = store(ctx, renderSvg(seed), 'svg');
@@ -335,7 +391,12 @@ function renderResults(ctx: InferenceContext, task: Task, sentType: string): Ite
         break;
       }
       case 'controlNetPreprocess':
-        items.push({ ...head, ...image(seed, 'guideImage'), inputImageUUID: inputUUID });
+        items.push({
+          ...head,
+          ...legacyName(task, 'imageControlNetPreProcess'),
+          ...image(seed, 'guideImage'),
+          inputImageUUID: inputUUID,
+        });
         break;
       case 'imageMasking':
         items.push({
@@ -368,6 +429,12 @@ function renderResults(ctx: InferenceContext, task: Task, sentType: string): Ite
   return items;
 }
 
+/**
+ * Image utilities answer under their legacy task names, as the examples on Runware's model pages show (a
+ * `caption` request answered as `imageCaption`, `upscale` as `imageUpscale`): clients match on taskUUID.
+ */
+const legacyName = (task: Task, name: string): Item => (task.model !== undefined ? { taskType: name } : {});
+
 function lastUserMessage(task: Task): string {
   const messages = Array.isArray(task.messages)
     ? (task.messages as Array<{ role?: string; content?: unknown }>)
@@ -387,6 +454,11 @@ function ownTask(ctx: InferenceContext, taskUUID: string, apiKey: string): Store
 }
 
 function getResponse(ctx: InferenceContext, taskUUID: string, apiKey: string): Item[] {
+  if (ctx.state.faults.pollErrorCount > 0) {
+    ctx.state.faults.pollErrorCount--;
+    // A poll that fails without any task status: the client cannot tell how the task is doing.
+    throw fail(500, 'internalServerError', 'An unexpected error occurred while fetching the response.');
+  }
   const task = ownTask(ctx, taskUUID, apiKey);
   const now = Date.now();
   if (now < task.readyAt) {
@@ -401,6 +473,7 @@ function getResponse(ctx: InferenceContext, taskUUID: string, apiKey: string): I
     }));
   }
   if (task.error) throw new TaskFailure(400, task.error);
+  if (task.results.some((r) => r.status === 'error')) return task.results;
   ctx.state.charge(taskUUID, apiKey, task.cost);
   return task.results.map((r) => ({
     ...withCost(r, task.task, task.cost, task.results.length),
@@ -454,76 +527,33 @@ function accountDetails(ctx: InferenceContext, task: Task, apiKey: string): Item
 
 const round = (n: number) => Math.round(n * 1e6) / 1e6;
 
-const COMMUNITY_MODELS: Item[] = [
-  {
-    air: 'civitai:4384@128713',
-    name: 'DreamShaper',
-    version: '8',
-    category: 'checkpoint',
-    architecture: 'sd1x',
-    type: 'base',
-    tags: ['anime', 'illustration'],
-  },
-  {
-    air: 'civitai:133005@782002',
-    name: 'Juggernaut XL',
-    version: 'XI',
-    category: 'checkpoint',
-    architecture: 'sdxl',
-    type: 'base',
-    tags: ['photorealistic'],
-  },
-  {
-    air: 'civitai:101055@128078',
-    name: 'SD XL',
-    version: '1.0',
-    category: 'checkpoint',
-    architecture: 'sdxl',
-    type: 'base',
-    tags: ['base model'],
-  },
-  {
-    air: 'civitai:58390@62833',
-    name: 'Detail Tweaker',
-    version: '1.0',
-    category: 'lora',
-    architecture: 'sd1x',
-    type: 'base',
-    tags: ['detail'],
-  },
-  {
-    air: 'civitai:122359@135867',
-    name: 'Detail Tweaker XL',
-    version: '1.0',
-    category: 'lora',
-    architecture: 'sdxl',
-    type: 'base',
-    tags: ['detail'],
-  },
-];
-
 function modelSearch(ctx: InferenceContext, task: Task): Item {
   const query = String(task.search ?? '').toLowerCase();
-  const curated: Item[] = ctx.catalog.models.map((m) => ({
-    air: m.air,
-    name: m.name,
-    version: m.air.split('@')[1] ?? '1',
-    category: 'checkpoint',
-    architecture: m.architecture ?? null,
-    type: 'base',
-    tags: m.capabilities,
-    heroImage: m.coverImage ?? null,
+  // Result fields as runware-typescript's ModelSearchResult types them (src/types/task-map.ts).
+  const featured: Item[] = ctx.data.models
+    .filter((m) => m.curated !== false && m.taskType === 'imageInference')
+    .map((m) => ({
+      air: m.record.air,
+      name: m.record.name,
+      category: 'checkpoint',
+      architecture: (m.record.architecture as string | undefined) ?? null,
+      capabilities: (m.record.capabilities as string[] | undefined) ?? [],
+      source: 'featured',
+      heroImage: (m.record.coverImage as string | undefined) ?? null,
+      private: false,
+    }));
+  const community: Item[] = ctx.data.community.map((m) => ({
+    capabilities: [],
+    heroImage: null,
     private: false,
-    source: 'featured',
+    source: 'community',
+    ...m,
   }));
-  const all: Item[] = [
-    ...curated,
-    ...COMMUNITY_MODELS.map((m) => ({ ...m, heroImage: null, private: false, source: 'community' })),
-  ];
-  const matches = all.filter((m) => {
+  const matches = [...featured, ...community].filter((m) => {
     if (task.category && m.category !== task.category) return false;
     if (task.architecture && m.architecture !== task.architecture) return false;
-    return !query || `${m.name} ${m.air} ${(m.tags as string[]).join(' ')}`.toLowerCase().includes(query);
+    const tags = Array.isArray(m.tags) ? (m.tags as string[]) : [];
+    return !query || `${m.name} ${m.air} ${tags.join(' ')}`.toLowerCase().includes(query);
   });
   const limit = typeof task.limit === 'number' ? Math.min(100, Math.max(1, task.limit)) : 20;
   const offset = typeof task.offset === 'number' ? Math.max(0, task.offset) : 0;

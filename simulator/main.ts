@@ -9,7 +9,7 @@ const { values } = parseArgs({
     key: { type: 'string', multiple: true, default: [] },
     balance: { type: 'string', default: '100' },
     'async-delay-ms': { type: 'string', default: '1500' },
-    'catalog-dir': { type: 'string' },
+    'fixtures-dir': { type: 'string' },
   },
 });
 if (values.key.length === 0) {
@@ -22,7 +22,7 @@ const sim = await startSimulator({
   keys: values.key,
   balance: Number(values.balance),
   asyncDelayMs: Number(values['async-delay-ms']),
-  ...(values['catalog-dir'] ? { catalogDir: values['catalog-dir'] } : {}),
+  ...(values['fixtures-dir'] ? { fixturesDir: values['fixtures-dir'] } : {}),
 });
 process.stdout.write(
   `Runware simulator listening on ${sim.url} (inference ${sim.url}/v1, content ${sim.url}/content, schemas ${sim.url}/schemas)\n`,

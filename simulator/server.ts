@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { loadSimCatalog } from './catalog-data.js';
-import { contentService, schemaService } from './content-service.js';
+import { contentService } from './content-service.js';
+import { loadFixtures } from './fixtures.js';
 import { handleTasks } from './inference.js';
+import { schemaService } from './schema-service.js';
 import { type Faults, keyIdOf, SimState } from './state.js';
 
 export interface SimulatorOptions {
@@ -14,7 +13,8 @@ export interface SimulatorOptions {
   keys: string[];
   balance?: number;
   asyncDelayMs?: number;
-  catalogDir?: string;
+  /** Another fixtures folder (default simulator/fixtures). */
+  fixturesDir?: string;
 }
 
 export interface RunningSimulator {
@@ -24,12 +24,11 @@ export interface RunningSimulator {
   close(): Promise<void>;
 }
 
-const DEFAULT_CATALOG = join(dirname(fileURLToPath(import.meta.url)), '..', 'catalog');
 const MAX_BODY = 20 * 1024 * 1024;
 
 /** Starts the simulator: inference API, content service, schema service, media and an admin API on one port. */
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
-  const catalog = loadSimCatalog(options.catalogDir ?? DEFAULT_CATALOG);
+  const data = loadFixtures(options.fixturesDir);
   const state = new SimState(options.keys, options.balance ?? 100);
   const hanging = new Set<ServerResponse>();
   let baseUrl = '';
@@ -50,11 +49,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       return inference(req, res);
     }
     if (req.method === 'GET' && path.startsWith('/content/')) {
-      const reply = contentService(catalog, path.slice('/content'.length), url.searchParams);
+      const reply = contentService(data, path.slice('/content'.length), url.searchParams);
       return sendCacheable(req, res, reply.status, reply.body);
     }
     if (req.method === 'GET' && path.startsWith('/schemas/')) {
-      const reply = schemaService(catalog, path.slice('/schemas'.length));
+      const reply = schemaService(data, path.slice('/schemas'.length));
       return sendCacheable(req, res, reply.status, reply.body);
     }
     const media = /^\/media\/([0-9a-f-]{36})\.\w+$/.exec(path);
@@ -168,7 +167,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       });
     }
     const answer = handleTasks(
-      { state, catalog, baseUrl, asyncDelayMs: options.asyncDelayMs ?? 1500 },
+      { state, data, baseUrl, asyncDelayMs: options.asyncDelayMs ?? 1500 },
       rest,
       apiKey,
       dryRun,

@@ -20,6 +20,12 @@ export interface Faults {
    * archives it. A task failing while echoKeyCount is set keeps the echoed key in its stored message.
    */
   failTaskCount: number;
+  /** Like failTaskCount, but the failure comes inside `data`: `{status: "error", error: {code, message}}`. */
+  failInDataCount: number;
+  /** The next N dry runs (`X-Runware-Dry-Run: 1`) are executed and charged as if the header were absent. */
+  dryRunExecutesCount: number;
+  /** The next N getResponse polls answer HTTP 500 with no task status. */
+  pollErrorCount: number;
 }
 
 export interface StoredTask {
@@ -48,6 +54,9 @@ export const noFaults = (): Faults => ({
   lostReplyCount: 0,
   echoKeyCount: 0,
   failTaskCount: 0,
+  failInDataCount: 0,
+  dryRunExecutesCount: 0,
+  pollErrorCount: 0,
 });
 
 /** Everything the simulator remembers: accounts, tasks, charges, what it was sent. */

@@ -1,9 +1,8 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
-import type { SimModel } from './catalog-data.js';
+import { Ajv2019, type ErrorObject, type ValidateFunction } from 'ajv/dist/2019.js';
+import type { SimModel } from './fixtures.js';
 
-const ajv = new Ajv2020({ allErrors: true, strict: false });
-addFormats.default(ajv);
+// As Runware's SDK validates (runware-typescript src/validate.ts): JSON Schema 2019-09, not strict, no formats.
+const ajv = new Ajv2019({ allErrors: true, strict: false, validateFormats: false, validateSchema: false });
 const compiled = new WeakMap<SimModel, ValidateFunction>();
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
@@ -22,7 +21,7 @@ export function validateTask(model: SimModel, task: Record<string, unknown>): Re
 
 function toUpstreamError(e: ErrorObject, model: SimModel): Record<string, unknown> {
   const path = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
-  const documentation = `https://runware.ai/docs/models/${model.model}`;
+  const documentation = `https://runware.ai/docs/models/${model.record.model}`;
   const param = (p: string) => p || 'request';
   const leaf = (p: string) =>
     cap(
@@ -82,7 +81,7 @@ function toUpstreamError(e: ErrorObject, model: SimModel): Record<string, unknow
       const extra = path ? `${path}.${e.params.additionalProperty}` : String(e.params.additionalProperty);
       return {
         code: 'unknownParameter',
-        message: `Unknown parameter '${extra}' for model ${model.air}.`,
+        message: `Unknown parameter '${extra}' for model ${model.record.air}.`,
         parameter: extra,
         documentation,
       };

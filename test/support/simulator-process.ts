@@ -27,7 +27,7 @@ export interface SpawnSimulatorOptions {
   keys: string[];
   balance?: number;
   asyncDelayMs?: number;
-  catalogDir?: string;
+  fixturesDir?: string;
 }
 
 /** Starts the Runware simulator as a real child process on a free loopback port. */
@@ -36,7 +36,7 @@ export async function spawnSimulator(options: SpawnSimulatorOptions): Promise<Si
   for (const key of options.keys) args.push('--key', key);
   if (options.balance !== undefined) args.push('--balance', String(options.balance));
   if (options.asyncDelayMs !== undefined) args.push('--async-delay-ms', String(options.asyncDelayMs));
-  if (options.catalogDir) args.push('--catalog-dir', options.catalogDir);
+  if (options.fixturesDir) args.push('--fixtures-dir', options.fixturesDir);
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (c: Buffer) => {
