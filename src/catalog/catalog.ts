@@ -1,12 +1,16 @@
 import type { Logger } from '../config/logger.js';
-import type { ContentClient } from '../runware/content-client.js';
-import type { SchemaClient } from '../runware/schema-client.js';
+import type { ContentClient, ContentModel } from '../runware/content-client.js';
+import type { RegistryData, SchemaClient } from '../runware/schema-client.js';
 import {
   type Capability,
+  type Category,
   type Creator,
   type JsonSchema,
+  type ModelExample,
   type ModelFile,
   type ModelRecord,
+  nameOf,
+  type PricingExample,
   toModelRecord,
 } from './model-record.js';
 import { editDistance, type ModelQuery, SearchIndex } from './search-index.js';
@@ -20,9 +24,18 @@ export interface ListResult {
 
 export interface CatalogOptions {
   snapshot?: Snapshot;
-  /** Live services for stale-while-revalidate; absent in offline mode. */
+  /** Live services: Runware's truth, asked first; absent in offline mode. */
   live?: { content: ContentClient; schemas: SchemaClient } | undefined;
   logger?: Logger;
+}
+
+/** A request schema and how far it may be trusted. */
+export interface ResolvedRequestSchema {
+  schema: JsonSchema;
+  /** `live`: from Runware's schema service just now; `snapshot`: the bundled copy (service unreachable/offline). */
+  from: 'live' | 'snapshot';
+  /** Written by Runware for this model: validate fully. Otherwise only definite type errors are refused. */
+  strict: boolean;
 }
 
 /** Fields the agent should not be asked for: the server fills them in. */
@@ -34,9 +47,21 @@ export const TRANSPORT_FIELDS = [
   'includeCost',
 ] as const;
 
+/** After the live services fail, they are left alone this long (a run must not wait on a dead service each time). */
+const LIVE_BACKOFF_MS = 30_000;
+
+const TASK_CATEGORY: Record<string, Category> = {
+  imageInference: 'image',
+  videoInference: 'video',
+  audioInference: 'audio',
+  textInference: 'text',
+  '3dInference': '3d',
+  promptEnhance: 'text',
+};
+
 /**
- * The curated catalog: the shipped snapshot, indexed once, answering at once; the live content and schema
- * services refresh it in the background (stale-while-revalidate) unless offline.
+ * The curated catalog. Runware's live content and schema services are the source of truth: their models,
+ * prices and schemas win; the shipped snapshot answers at once, offline, and whenever the services cannot.
  */
 export class Catalog {
   private state!: {
@@ -45,11 +70,16 @@ export class Catalog {
     byId: Map<string, ModelFile>;
     capabilityIds: Set<string>;
   };
-  private readonly liveSchemas = new Map<string, JsonSchema>();
+  private readonly bundled: Map<string, ModelFile>;
   private revalidation: Promise<void> | undefined;
+  private liveDownUntil = 0;
+  /** Revalidation counts what it had to skip: odd upstream records never abort it. */
+  readonly skipped: string[] = [];
 
   constructor(private readonly options: CatalogOptions = {}) {
-    this.apply(options.snapshot ?? loadSnapshot());
+    const snapshot = options.snapshot ?? loadSnapshot();
+    this.bundled = new Map(snapshot.models.map((m) => [m.air.toLowerCase(), m]));
+    this.apply(snapshot);
   }
 
   /** Swaps in a new snapshot atomically: readers see the old or the new one, never a mix. */
@@ -107,78 +137,197 @@ export class Catalog {
     return result;
   }
 
-  /** Closest AIRs/slugs/names to something that matched nothing, best first (edit distance, then weight). */
+  /** Closest AIRs/slugs/names to something that matched nothing, best first (edit distance, then rank). */
   suggest(input: string, max = 5): ModelFile[] {
     const text = input.trim().toLowerCase();
     const distance = (m: ModelFile) =>
       Math.min(
         editDistance(text, m.air.toLowerCase()),
         editDistance(text, m.model),
-        editDistance(text, m.name.toLowerCase()),
+        editDistance(text, nameOf(m).toLowerCase()),
       );
     return this.state.snapshot.models
       .map((m) => ({ m, d: distance(m) }))
-      .sort((a, b) => a.d - b.d || b.m.weight - a.m.weight)
+      .sort((a, b) => a.d - b.d || (b.m.weight ?? 0) - (a.m.weight ?? 0))
       .slice(0, max)
       .map((x) => x.m);
   }
 
-  taskType(air: string): string | undefined {
-    return this.getModel(air)?.taskType;
+  /** Whether the live services may be asked now (not offline, not failing a moment ago). */
+  private liveNow(): CatalogOptions['live'] {
+    return Date.now() < this.liveDownUntil ? undefined : this.options.live;
   }
 
-  /** The request schema from the snapshot, else from the live schema service (cached). */
-  async requestSchema(air: string): Promise<JsonSchema | undefined> {
-    const local = this.getModel(air)?.requestSchema;
-    if (local) return local;
-    const cached = this.liveSchemas.get(air);
-    if (cached) return cached;
-    const live = this.options.live;
+  private liveFailed(error: unknown, what: string): void {
+    this.liveDownUntil = Date.now() + LIVE_BACKOFF_MS;
+    this.options.logger?.debug({ err: (error as Error).message }, `${what}: the live service did not answer`);
+  }
+
+  /** Runware's registry (AIR -> taskType, architecture and modality maps), cached with its ETag; undefined offline. */
+  async registry(): Promise<RegistryData | undefined> {
+    const live = this.liveNow();
     if (!live) return undefined;
     try {
-      const resolved = await live.schemas.resolve(air);
-      if (resolved?.requestSchema) this.liveSchemas.set(air, resolved.requestSchema as JsonSchema);
-      return resolved?.requestSchema as JsonSchema | undefined;
+      return await live.schemas.registry();
     } catch (error) {
-      this.options.logger?.debug({ err: (error as Error).message, air }, 'schema service unreachable');
+      this.liveFailed(error, 'registry');
       return undefined;
     }
   }
 
+  /** The model's task type: the live registry first (as Runware's SDK resolves it at run time), then the snapshot. */
+  async taskType(air: string): Promise<string | undefined> {
+    const registry = await this.registry();
+    const live = registry?.models[air]?.taskType ?? findSlug(registry, air)?.taskType;
+    return live ?? this.getModel(air)?.taskType;
+  }
+
   /**
-   * Background refresh from the live services: new and changed models replace snapshot entries, keeping the
-   * snapshot's own records (examples, schemas) where the live service has no richer data. Never throws.
+   * The request schema a run is checked against: Runware's schema service first (cached a few minutes and
+   * revalidated with its ETag); the snapshot only when the service cannot be reached or in offline mode.
+   * Undefined when Runware publishes no schema for the model: then Runware alone validates the request.
+   */
+  async requestSchema(air: string): Promise<ResolvedRequestSchema | undefined> {
+    const live = this.liveNow();
+    if (live) {
+      try {
+        const resolved = await live.schemas.resolve(air);
+        return resolved?.requestSchema
+          ? { schema: resolved.requestSchema as JsonSchema, from: 'live', strict: true }
+          : undefined;
+      } catch (error) {
+        this.liveFailed(error, 'schema');
+      }
+    }
+    const local = this.getModel(air);
+    if (!local?.requestSchema) return undefined;
+    return { schema: local.requestSchema, from: 'snapshot', strict: local.schemaSource?.kind === 'runware' };
+  }
+
+  /** A model's examples: the content service's when it answers, else the snapshot's. */
+  async examples(model: ModelFile): Promise<ModelExample[]> {
+    const live = this.liveNow();
+    if (live) {
+      try {
+        return ((await live.content.getExamples(model.model)) as unknown[]).filter(isExample);
+      } catch (error) {
+        this.liveFailed(error, 'examples');
+      }
+    }
+    return model.examples ?? [];
+  }
+
+  /** A model's published prices: the content service's when it answers, else the snapshot's. */
+  async prices(
+    model: ModelFile,
+  ): Promise<Pick<ModelFile, 'pricingOverview' | 'pricingExamples'> & { from: 'live' | 'snapshot' }> {
+    const live = this.liveNow();
+    if (live) {
+      try {
+        const answer = await live.content.getPricing(model.model);
+        if (answer) {
+          return {
+            from: 'live',
+            ...(typeof answer.pricingOverview === 'string'
+              ? { pricingOverview: answer.pricingOverview }
+              : {}),
+            ...(Array.isArray(answer.pricingExamples)
+              ? { pricingExamples: (answer.pricingExamples as PricingExample[]).filter(isPricingExample) }
+              : {}),
+          };
+        }
+      } catch (error) {
+        this.liveFailed(error, 'pricing');
+      }
+    }
+    return {
+      from: 'snapshot',
+      ...(model.pricingOverview ? { pricingOverview: model.pricingOverview } : {}),
+      ...(model.pricingExamples ? { pricingExamples: model.pricingExamples } : {}),
+    };
+  }
+
+  /**
+   * Background refresh from the content service: live records, prices and models win; models the snapshot
+   * lacks are added. A record that cannot be used is skipped and counted, never aborting the rest. Never throws.
    */
   revalidate(): Promise<void> {
-    const live = this.options.live;
+    const live = this.liveNow();
     if (!live) return Promise.resolve();
     this.revalidation ??= (async () => {
       try {
-        const [models, capabilities] = await Promise.all([
+        const [models, capabilities, registry] = await Promise.all([
           live.content.listModels(),
           live.content.listCapabilities(),
+          this.registry(),
         ]);
         if (models.length === 0) return;
+        this.skipped.length = 0;
         const current = this.state.snapshot;
-        const merged = current.models.map((m) => {
-          const fresh = models.find((x) => x.air === m.air);
-          return fresh
-            ? ({ ...m, ...fresh, requestSchema: m.requestSchema, examples: m.examples } as ModelFile)
-            : m;
-        });
+        const merged = new Map(current.models.map((m) => [m.air.toLowerCase(), m]));
+        for (const fresh of models) {
+          const model = this.fromLive(fresh, registry);
+          if (model) merged.set(model.air.toLowerCase(), model);
+        }
         this.apply({
           ...current,
-          models: merged,
-          capabilities: capabilities.length ? capabilities : current.capabilities,
+          models: [...merged.values()],
+          capabilities: mergeCapabilities(current.capabilities, capabilities),
+          creators: mergeCreators(current.creators, models),
         });
-        this.options.logger?.debug({ models: merged.length }, 'catalog revalidated from the content service');
+        this.options.logger?.debug(
+          { models: merged.size, skipped: this.skipped.length },
+          'catalog revalidated from the content service',
+        );
       } catch (error) {
-        this.options.logger?.debug({ err: (error as Error).message }, 'catalog revalidation skipped');
+        this.liveFailed(error, 'catalog revalidation');
       } finally {
         this.revalidation = undefined;
       }
     })();
     return this.revalidation;
+  }
+
+  /** One live record as a catalog model, over the bundled one when there is one; undefined (counted) if unusable. */
+  private fromLive(fresh: ContentModel, registry: RegistryData | undefined): ModelFile | undefined {
+    const air = typeof fresh.air === 'string' ? fresh.air : undefined;
+    const slug = typeof fresh.model === 'string' ? fresh.model : undefined;
+    if (!air || !slug) {
+      this.skipped.push(`a record without air or model (${JSON.stringify(fresh).slice(0, 80)})`);
+      return undefined;
+    }
+    const bundled = this.bundled.get(air.toLowerCase());
+    const taskType = registry?.models[air]?.taskType ?? bundled?.taskType;
+    if (!taskType) {
+      this.skipped.push(`${air}: no task type in the registry`);
+      return undefined;
+    }
+    const pricingExamples = Array.isArray(fresh.pricingExamples)
+      ? (fresh.pricingExamples as PricingExample[]).filter(isPricingExample)
+      : undefined;
+    const model: ModelFile = {
+      ...(bundled ?? { examples: [] }),
+      ...withoutNulls(fresh),
+      model: slug,
+      air,
+      taskType,
+      category: bundled?.category ?? categoryOf(taskType, fresh.capabilities),
+      capabilities: Array.isArray(fresh.capabilities)
+        ? fresh.capabilities.filter((c) => typeof c === 'string')
+        : [],
+      ...(pricingExamples ? { pricingExamples } : {}),
+      sources: [
+        {
+          url: `${this.options.live?.content.baseUrl}/models/${encodeURIComponent(slug)}`,
+          read: today(),
+          fields: ['*'],
+        },
+      ],
+    };
+    // Our price rule was checked against the bundled examples: when Runware's prices changed, it is dropped
+    // (estimates then come from Runware's dry run).
+    if (bundled?.pricing && !samePrices(bundled.pricingExamples, model.pricingExamples)) delete model.pricing;
+    return model;
   }
 
   /** The request schema as the agent should see it: transport fields removed. */
@@ -191,6 +340,50 @@ export class Catalog {
     const { $schema: _s, $id: _i, ...rest } = schema;
     return { ...rest, properties, ...(required ? { required } : {}) };
   }
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+function findSlug(registry: RegistryData | undefined, slug: string) {
+  if (!registry) return undefined;
+  return Object.values(registry.models).find((m) => m.id === slug);
+}
+
+/** A category for a model the snapshot lacks: from its task type, and for utilities from what they take in. */
+function categoryOf(taskType: string, capabilities: unknown): Category {
+  const known = TASK_CATEGORY[taskType];
+  if (known) return known;
+  const caps = Array.isArray(capabilities) ? capabilities.join(' ') : '';
+  return /video-to/.test(caps) ? 'video' : 'image';
+}
+
+const isPricingExample = (p: PricingExample) =>
+  typeof p?.configuration === 'string' && typeof p?.price === 'string';
+const isExample = (e: unknown): e is ModelExample =>
+  typeof e === 'object' && e !== null && typeof (e as ModelExample).request === 'object';
+
+function withoutNulls(record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== null && v !== undefined));
+}
+
+function samePrices(a: PricingExample[] | undefined, b: PricingExample[] | undefined): boolean {
+  const key = (list: PricingExample[] | undefined) =>
+    JSON.stringify((list ?? []).map((p) => [p.configuration, p.price]));
+  return key(a) === key(b);
+}
+
+function mergeCapabilities(current: readonly Capability[], fresh: Capability[]): Capability[] {
+  const byId = new Map(current.map((c) => [c.id, c]));
+  for (const c of fresh) if (typeof c?.id === 'string' && typeof c.label === 'string') byId.set(c.id, c);
+  return [...byId.values()];
+}
+
+function mergeCreators(current: readonly Creator[], models: ContentModel[]): Creator[] {
+  const byId = new Map(current.map((c) => [c.id, c]));
+  for (const m of models)
+    if (typeof m.creator === 'string' && !byId.has(m.creator))
+      byId.set(m.creator, { id: m.creator, name: m.creator });
+  return [...byId.values()];
 }
 
 export class InvalidCursorError extends Error {

@@ -1,71 +1,122 @@
-import type { PricingRule } from './cost-estimate.js';
+import type { PriceRule } from './price-rule.js';
 
 export type Category = 'image' | 'video' | 'audio' | 'text' | '3d';
 export const CATEGORIES: readonly Category[] = ['image', 'video', 'audio', 'text', '3d'];
 
-/** One catalog snapshot file (catalog/models/<slug>.json); field names follow Runware's content service. */
+/** Where a record's facts were read: a Runware URL or repository path, when, and which fields it gave. */
+export interface Source {
+  url: string;
+  read: string;
+  fields: string[];
+}
+
+/**
+ * One catalog model (catalog/models/<slug>.json, or a live content-service record merged in). Field names follow
+ * Runware's content service; everything past the identity (model, air, taskType, category) is optional because
+ * Runware's own records leave fields out, and a fact nobody could read is left out rather than guessed.
+ */
 export interface ModelFile {
   model: string;
   air: string;
-  name: string;
-  creator: string;
   taskType: string;
   category: Category;
+  name?: string;
+  creator?: string;
   capabilities: string[];
   architecture?: string;
   hosted?: boolean;
-  status: string;
-  replacedBy?: string;
-  releasedAt: string;
-  weight: number;
-  headline: string;
-  description: string;
-  coverImage: string;
+  status?: string;
+  releasedAt?: string;
+  /** The content service's ranking; absent offline (the snapshot has no source for it). */
+  weight?: number;
+  headline?: string;
+  description?: string;
+  coverImage?: string;
   ogImage?: string;
   documentation?: string;
-  pricingOverview: string;
-  pricingExamples: PricingExample[];
-  pricing: PricingRule;
-  examples: ModelExample[];
-  requestSchema: JsonSchema;
+  pricingOverview?: string;
+  /** As Runware publishes them: the price is a string ("$0.0105", "$2 / 1M"). */
+  pricingExamples?: PricingExample[];
+  /** Our rule for estimating offline, checked against the documented examples; absent when none could be written. */
+  pricing?: PriceRule;
+  examples?: ModelExample[];
+  requestSchema?: JsonSchema;
   responseSchema?: JsonSchema | null;
+  /** Who wrote the request schema: Runware's schema service, or the SDK's generated types (validated leniently). */
+  schemaSource?: SchemaSource;
+  sources?: Source[];
+  /** What could not be read, in words. */
+  gaps?: string[];
+  [extra: string]: unknown;
+}
+
+export interface SchemaSource {
+  /** `runware`: a per-model schema Runware published; `sdk-types`: the modality/architecture types of Runware's SDK. */
+  kind: 'runware' | 'sdk-types';
+  from: string;
+  read: string;
 }
 
 export interface PricingExample {
   configuration: string;
-  price: number;
-  competitorPrice?: number;
-  params?: Record<string, unknown>;
+  price: string;
+  competitorPrice?: string;
 }
 
 export interface ModelExample {
   id: string;
-  title: string;
+  title?: string;
   capability: string;
-  asset?: string;
+  asset?: string | null;
   request: Record<string, unknown>;
   response: Record<string, unknown>;
 }
 
 export type JsonSchema = { type?: unknown; properties?: Record<string, JsonSchema>; [k: string]: unknown };
 
-/** What browse tools return for a model: the content-service record without examples, schemas and price rule. */
-export type ModelRecord = Omit<
+/** What browse tools return for a model: the record without examples, schemas, price rule and provenance detail. */
+export type ModelRecord = Pick<
   ModelFile,
-  'examples' | 'requestSchema' | 'responseSchema' | 'pricing' | 'pricingExamples'
->;
+  | 'model'
+  | 'air'
+  | 'taskType'
+  | 'category'
+  | 'creator'
+  | 'capabilities'
+  | 'architecture'
+  | 'hosted'
+  | 'status'
+  | 'releasedAt'
+  | 'weight'
+  | 'headline'
+  | 'description'
+  | 'coverImage'
+  | 'ogImage'
+  | 'documentation'
+  | 'pricingOverview'
+> & { name: string; checked: string; [extra: string]: unknown };
 
 export interface Capability {
   id: string;
   label: string;
-  description?: string;
 }
 
 export interface Creator {
   id: string;
   name: string;
-  description?: string;
-  website?: string;
+  logo?: string;
+  sources?: Source[];
+}
+
+/** A model's display name: its name, else its slug (a record read from no page has no name). */
+export const nameOf = (m: Pick<ModelFile, 'name' | 'model'>) => m.name ?? m.model;
+
+/** One line saying where the record's facts were checked, or that they were not. */
+export function provenanceLine(m: Pick<ModelFile, 'sources'>): string {
+  const pages = (m.sources ?? []).filter((s) => s.fields.length > 0);
+  if (pages.length === 0) return 'not checked against a Runware page: identity fields only';
+  const dates = [...new Set(pages.map((s) => s.read))].sort();
+  return `checked against ${pages.map((s) => s.url.replace(/^https:\/\//, '')).join(', ')} on ${dates.join(', ')}`;
 }
 
 /** Model files never change once loaded (a refresh loads new ones), so their records are built once. */
@@ -88,7 +139,10 @@ function recordOf(m: ModelFile): ModelRecord {
     responseSchema: _s,
     pricing: _p,
     pricingExamples: _x,
+    sources: _src,
+    schemaSource: _ss,
+    gaps: _g,
     ...record
   } = m;
-  return record;
+  return { ...record, name: nameOf(m), checked: provenanceLine(m) };
 }

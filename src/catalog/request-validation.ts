@@ -1,21 +1,49 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import { Ajv2019, type ErrorObject, type ValidateFunction } from 'ajv/dist/2019.js';
 import type { JsonSchema } from './model-record.js';
 
-// Schemas come from the validated snapshot or Runware's schema service: skipping the meta-schema check saves
-// ~100 ms on the first run (compiling the 2020-12 meta-schema itself).
-const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true, validateSchema: false });
-addFormats.default(ajv);
+// As Runware's SDK validates before sending (runware-typescript src/validate.ts): JSON Schema 2019-09, not strict,
+// no format checks. Skipping the meta-schema check saves ~100 ms on the first run.
+const ajv = new Ajv2019({ allErrors: true, strict: false, validateFormats: false, validateSchema: false });
 const validators = new WeakMap<JsonSchema, ValidateFunction>();
+const lenient = new WeakMap<JsonSchema, JsonSchema>();
 
 /** Compiled once per schema object and cached: the catalog keeps schema objects alive for the process. */
 function validatorFor(schema: JsonSchema): ValidateFunction {
   let validate = validators.get(schema);
   if (!validate) {
-    validate = ajv.compile(schema);
+    const { $schema: _s, $id: _i, ...body } = schema;
+    validate = ajv.compile(body);
     validators.set(schema, validate);
   }
   return validate;
+}
+
+/**
+ * The part of a schema not written by Runware for this model that may refuse a request: types only (a string
+ * where a number belongs), never required fields, enums, ranges or unknown fields. Runware validates the rest.
+ */
+export function typesOnly(schema: JsonSchema): JsonSchema {
+  let reduced = lenient.get(schema);
+  if (!reduced) {
+    reduced = reduce(schema) as JsonSchema;
+    lenient.set(schema, reduced);
+  }
+  return reduced;
+}
+
+function reduce(node: unknown): unknown {
+  if (!node || typeof node !== 'object') return {};
+  const n = node as JsonSchema;
+  const out: JsonSchema = {};
+  if (n.type !== undefined) out.type = n.type;
+  if (n.properties) {
+    out.properties = Object.fromEntries(
+      Object.entries(n.properties).map(([k, v]) => [k, reduce(v) as JsonSchema]),
+    );
+  }
+  if (n.items && typeof n.items === 'object' && !Array.isArray(n.items)) out.items = reduce(n.items);
+  if (Array.isArray(n.anyOf)) out.anyOf = n.anyOf.map(reduce);
+  return out;
 }
 
 const typesOf = (schema: JsonSchema | undefined): string[] => {

@@ -1,4 +1,4 @@
-import type { ModelFile } from './model-record.js';
+import { type ModelFile, nameOf } from './model-record.js';
 
 export type SortOrder = 'relevance' | 'weight' | 'newest' | 'name';
 
@@ -6,6 +6,8 @@ export interface ModelQuery {
   capability?: string | undefined;
   category?: string | undefined;
   creator?: string | undefined;
+  /** Only this status; without it, models reachable only through the OpenAI-compatible endpoint are left out. */
+  status?: string | undefined;
   search?: string | undefined;
   sort?: SortOrder | undefined;
 }
@@ -34,6 +36,9 @@ export class SearchIndex {
   private readonly byCategory = new Map<string, Set<number>>();
   private readonly byCapability = new Map<string, Set<number>>();
   private readonly byCreator = new Map<string, Set<number>>();
+  private readonly byStatus = new Map<string, Set<number>>();
+  /** Listed by default: everything but `openai-compatible` (Runware's SDK hides it from lists the same way). */
+  private readonly native = new Set<number>();
   private readonly exactId = new Map<string, number>();
   private readonly orders: Record<Exclude<SortOrder, 'relevance'>, number[]>;
   /** Position of each model in each order, for sorting search hits without re-comparing records. */
@@ -42,15 +47,17 @@ export class SearchIndex {
   constructor(private readonly models: readonly ModelFile[]) {
     models.forEach((m, i) => {
       add(this.byCategory, m.category, i);
-      add(this.byCreator, m.creator, i);
+      if (m.creator) add(this.byCreator, m.creator, i);
+      if (m.status) add(this.byStatus, m.status, i);
+      if (m.status !== 'openai-compatible') this.native.add(i);
       for (const c of m.capabilities) add(this.byCapability, c, i);
       this.exactId.set(m.air.toLowerCase(), i);
       this.exactId.set(m.model.toLowerCase(), i);
-      this.post(m.name, i, FIELD_WEIGHT.name);
+      this.post(nameOf(m), i, FIELD_WEIGHT.name);
       this.post(`${m.air} ${m.model}`, i, FIELD_WEIGHT.id);
-      this.post(m.creator.replace(/-/g, ' '), i, FIELD_WEIGHT.creator);
+      this.post((m.creator ?? '').replace(/-/g, ' '), i, FIELD_WEIGHT.creator);
       this.post(m.capabilities.join(' ').replace(/[:-]/g, ' '), i, FIELD_WEIGHT.capability);
-      this.post(m.headline, i, FIELD_WEIGHT.headline);
+      this.post(m.headline ?? '', i, FIELD_WEIGHT.headline);
     });
     this.sortedTokens = [...this.postings.keys()].sort();
     for (const token of this.sortedTokens) {
@@ -60,13 +67,8 @@ export class SearchIndex {
     }
     const indices = models.map((_, i) => i);
     this.orders = {
-      weight: [...indices].sort(
-        (a, b) => models[b]!.weight - models[a]!.weight || byName(models[a]!, models[b]!),
-      ),
-      newest: [...indices].sort(
-        (a, b) =>
-          models[b]!.releasedAt.localeCompare(models[a]!.releasedAt) || byName(models[a]!, models[b]!),
-      ),
+      weight: [...indices].sort((a, b) => byWeight(models[a]!, models[b]!)),
+      newest: [...indices].sort((a, b) => byNewest(models[a]!, models[b]!) || byName(models[a]!, models[b]!)),
       name: [...indices].sort((a, b) => byName(models[a]!, models[b]!)),
     };
     const rankOf = (order: number[]) => {
@@ -97,6 +99,7 @@ export class SearchIndex {
       q.category ? (this.byCategory.get(q.category) ?? new Set<number>()) : undefined,
       q.capability ? (this.byCapability.get(q.capability) ?? new Set<number>()) : undefined,
       q.creator ? (this.byCreator.get(q.creator) ?? new Set<number>()) : undefined,
+      q.status ? (this.byStatus.get(q.status) ?? new Set<number>()) : this.native,
     ].filter((f): f is Set<number> => f !== undefined);
     const passes = (i: number) => filters.every((f) => f.has(i));
     const search = q.search?.trim();
@@ -107,7 +110,8 @@ export class SearchIndex {
     const { hits, scores } = this.score(search, filters.length ? passes : undefined);
     const sort = q.sort ?? 'relevance';
     if (sort === 'relevance') {
-      hits.sort((a, b) => scores[b]! - scores[a]! || this.models[b]!.weight - this.models[a]!.weight);
+      const rank = this.rank.weight;
+      hits.sort((a, b) => scores[b]! - scores[a]! || rank[a]! - rank[b]!);
       return hits.map((i) => this.models[i]!);
     }
     const rank = this.rank[sort];
@@ -172,7 +176,20 @@ function add(map: Map<string, Set<number>>, key: string, i: number): void {
   map.set(key, set);
 }
 
-const byName = (a: ModelFile, b: ModelFile) => a.name.localeCompare(b.name);
+const byName = (a: ModelFile, b: ModelFile) => nameOf(a).localeCompare(nameOf(b));
+const byNewest = (a: ModelFile, b: ModelFile) => (b.releasedAt ?? '').localeCompare(a.releasedAt ?? '');
+const STATUS_RANK: Record<string, number> = { live: 0, 'api-only': 1, 'coming-soon': 2 };
+const statusRank = (m: ModelFile) => STATUS_RANK[m.status ?? ''] ?? 3;
+
+/**
+ * The default order: the content service's weight where a record has one (live data); the snapshot has no
+ * source for it, so records without one follow: live models first, newest first.
+ */
+function byWeight(a: ModelFile, b: ModelFile): number {
+  return (
+    (b.weight ?? -1) - (a.weight ?? -1) || statusRank(a) - statusRank(b) || byNewest(a, b) || byName(a, b)
+  );
+}
 
 function lowerBound(sorted: string[], value: string): number {
   let lo = 0;

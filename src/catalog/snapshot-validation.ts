@@ -1,21 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
-import { estimateCost } from './cost-estimate.js';
+import { Ajv2019, type ValidateFunction } from 'ajv/dist/2019.js';
 import { CATEGORIES, type ModelFile } from './model-record.js';
+import { estimateCost, parsePrice } from './price-rule.js';
 import { loadSnapshot, type Snapshot } from './snapshot.js';
 
-/** A fixed task UUID added to example requests, which may leave it out. */
-const EXAMPLE_TASK_UUID = '00000000-0000-4000-8000-000000000000';
+type Ajv = InstanceType<typeof Ajv2019>;
 
-type Ajv = InstanceType<typeof Ajv2020>;
-
-function createAjv(): Ajv {
-  const ajv = new Ajv2020({ allErrors: true, strict: false });
-  addFormats.default(ajv);
-  return ajv;
-}
+/** Validated as the server validates requests (runware-typescript src/validate.ts: 2019-09, not strict, no formats). */
+const createAjv = (): Ajv => new Ajv2019({ allErrors: true, strict: false, validateFormats: false });
 
 function compileRecordSchema(ajv: Ajv, dir: string): ValidateFunction {
   const file = join(dir, 'schema', 'model-record.schema.json');
@@ -29,46 +22,54 @@ function referenceProblems(m: ModelFile, capabilityIds: Set<string>, creatorIds:
   const problems: string[] = [];
   for (const c of m.capabilities)
     if (!capabilityIds.has(c)) problems.push(`${where}: capability ${c} is not in the taxonomy`);
-  if (!creatorIds.has(m.creator))
+  if (m.creator && !creatorIds.has(m.creator))
     problems.push(`${where}: creator ${m.creator} has no creators/${m.creator}.json`);
-  if (!m.capabilities.some((c) => c.startsWith('io:')))
-    problems.push(`${where}: needs at least one io:* capability`);
   return problems;
 }
 
-function compileRequestSchema(ajv: Ajv, m: ModelFile, problems: string[]): ValidateFunction | undefined {
+function compileRequestSchema(ajv: Ajv, m: ModelFile, problems: string[]): void {
+  if (!m.requestSchema) return;
   try {
-    return ajv.compile(m.requestSchema);
+    const { $schema: _s, ...schema } = m.requestSchema;
+    ajv.compile(schema);
   } catch (error) {
     problems.push(`${label(m)}: requestSchema does not compile: ${(error as Error).message}`);
-    return undefined;
   }
 }
 
-function exampleProblems(ajv: Ajv, m: ModelFile, validateRequest: ValidateFunction | undefined): string[] {
-  if (!validateRequest) return [];
+/**
+ * Every pricing example the model's page documents must be reproduced by its rule within 1%: the rule's
+ * `examples` say which request each documented configuration is. A per-unit rate ("$2 / 1M") is compared with
+ * the usd of the line its example selects.
+ */
+export function pricingProblems(m: ModelFile): { problems: string[]; replayed: number } {
   const problems: string[] = [];
-  for (const ex of m.examples) {
-    const task = { ...ex.request, taskType: m.taskType, taskUUID: EXAMPLE_TASK_UUID };
-    if (!validateRequest(task))
+  let replayed = 0;
+  if (!m.pricing) return { problems, replayed };
+  const mapped = new Map((m.pricing.examples ?? []).map((e) => [e.configuration, e.params]));
+  for (const ex of m.pricingExamples ?? []) {
+    const params = mapped.get(ex.configuration);
+    if (!params) continue; // listed in the record's gaps as not reproducible
+    const want = parsePrice(ex.price) ?? Number(/\d+(?:\.\d+)?/.exec(ex.price)?.[0]);
+    const got = (params as { $perUnit?: unknown }).$perUnit
+      ? perUnit(m, params)
+      : (estimateCost(m.pricing, params) ?? Number.NaN);
+    replayed++;
+    if (!(Math.abs(got - want) <= want * 0.01 + 1e-9))
       problems.push(
-        `${label(m)}: example ${ex.id} is not a valid request: ${ajv.errorsText(validateRequest.errors)}`,
+        `${label(m)}: pricing example "${ex.configuration}" is ${ex.price}, the rule gives ${got}`,
       );
   }
-  return problems;
+  return { problems, replayed };
 }
 
-// The spend guard quotes and the simulator bills with the rule, so a documented example must match it exactly.
-function pricingProblems(m: ModelFile): string[] {
-  const problems: string[] = [];
-  for (const p of m.pricingExamples) {
-    const computed = estimateCost(m.pricing, p.params ?? {});
-    if (Math.abs(computed - p.price) > 1e-6)
-      problems.push(
-        `${label(m)}: pricing example "${p.configuration}" says ${p.price}, the rule computes ${computed}`,
-      );
+function perUnit(m: ModelFile, params: Record<string, unknown>): number {
+  const { $perUnit: _u, $part: part, ...request } = params as Record<string, unknown> & { $part?: string };
+  for (const line of m.pricing!.lines) {
+    if (part !== undefined && (line.part ?? 'task') !== part) continue;
+    if (estimateCost({ lines: [{ ...line, per: 'task', usd: 1 }] }, request) === 1) return line.usd;
   }
-  return problems;
+  return Number.NaN;
 }
 
 function duplicateProblems(models: ModelFile[]): string[] {
@@ -93,9 +94,10 @@ function taxonomyProblems(snapshot: Snapshot): string[] {
 }
 
 /**
- * Checks a catalog snapshot against our record schema and its cross-references. Returns every problem found
- * (an empty list means valid), so a test or a refresh can report them all at once. Pass a catalog folder to
- * load and check it, or an already loaded snapshot plus the folder holding schema/model-record.schema.json.
+ * Checks a catalog snapshot against our record schema and its cross-references, and replays every documented
+ * pricing example. Returns every problem found (an empty list means valid), so a test or a refresh can report
+ * them all at once. Pass a catalog folder to load and check it, or an already loaded snapshot plus the folder
+ * holding schema/model-record.schema.json.
  */
 export function validateSnapshot(snapshotOrDir: Snapshot | string, schemaDir?: string): string[] {
   const snapshot = typeof snapshotOrDir === 'string' ? loadSnapshot(snapshotOrDir) : snapshotOrDir;
@@ -115,40 +117,9 @@ export function validateSnapshot(snapshotOrDir: Snapshot | string, schemaDir?: s
     }
     recordsValid.push(m);
     problems.push(...referenceProblems(m, capabilityIds, creatorIds));
-    const validateRequest = compileRequestSchema(ajv, m, problems);
-    problems.push(...exampleProblems(ajv, m, validateRequest), ...pricingProblems(m));
+    compileRequestSchema(ajv, m, problems);
+    problems.push(...pricingProblems(m).problems);
   }
   problems.push(...duplicateProblems(recordsValid), ...taxonomyProblems(snapshot));
-  return problems;
-}
-
-/**
- * Extra rules for the hand-curated snapshot we ship (a live refresh may legitimately carry looser upstream
- * schemas): each requestSchema pins its model and task type, requires the transport fields and rejects unknown
- * parameters, and each example uses one of its model's capabilities and that model's AIR.
- */
-export function curationProblems(snapshot: Snapshot): string[] {
-  const problems: string[] = [];
-  for (const m of snapshot.models) {
-    const where = label(m);
-    const schema = m.requestSchema;
-    const props = (schema.properties ?? {}) as Record<string, { const?: unknown }>;
-    const required = Array.isArray(schema.required) ? (schema.required as string[]) : [];
-    if (props.model?.const !== m.air) problems.push(`${where}: requestSchema model is not const ${m.air}`);
-    if (props.taskType?.const !== m.taskType)
-      problems.push(`${where}: requestSchema taskType is not const ${m.taskType}`);
-    for (const field of ['taskType', 'taskUUID', 'model'])
-      if (!required.includes(field)) problems.push(`${where}: requestSchema does not require ${field}`);
-    if (schema.additionalProperties !== false)
-      problems.push(`${where}: requestSchema accepts unknown parameters`);
-    if ((m.category === '3d') !== (m.taskType === '3dInference'))
-      problems.push(`${where}: category ${m.category} does not fit task type ${m.taskType}`);
-    for (const ex of m.examples) {
-      if (!m.capabilities.includes(ex.capability))
-        problems.push(`${where}: example ${ex.id} shows ${ex.capability}, which the model does not list`);
-      if (ex.request.model !== undefined && ex.request.model !== m.air)
-        problems.push(`${where}: example ${ex.id} runs ${String(ex.request.model)}, not ${m.air}`);
-    }
-  }
   return problems;
 }

@@ -66,6 +66,8 @@ type Attempt = { ok: true; result: SendResult } | { ok: false; failure: RunwareE
 const FINAL_STATUSES = new Set(['success', 'error', 'failed']);
 const FIRST_POLL_MS = 1000;
 const MAX_POLL_MS = 5000;
+/** Polls answered with an HTTP error and no task status, in a row, before the poll gives up with that error. */
+const MAX_FAILED_POLLS = 5;
 /** The least time one poll gets, even at the deadline (so the deadline can be overrun by this much). */
 const MIN_POLL_BUDGET_MS = 500;
 /** HTTP statuses whose errors speak for the whole request, whatever taskUUID they name. */
@@ -126,9 +128,12 @@ export class RunwareClient {
   /** One task; throws its RunwareError; returns all its items (several when numberResults > 1). */
   async runTask(task: TaskObject, opts: CallOptions = {}): Promise<ResultItem[]> {
     const { data, errors } = await this.send([task], opts);
-    const mine = errors.find((e) => !e.taskUUID || e.taskUUID === task.taskUUID);
+    const { items, failures } = splitFailures(
+      data.filter((d) => d.taskUUID === task.taskUUID || d.taskUUID === undefined),
+    );
+    const mine = errors.find((e) => !e.taskUUID || e.taskUUID === task.taskUUID) ?? failures[0];
     if (mine) throw mine;
-    return data.filter((d) => d.taskUUID === task.taskUUID || d.taskUUID === undefined);
+    return items;
   }
 
   /** getResponse once: the current state of every generation of an earlier task. */
@@ -144,7 +149,10 @@ export class RunwareClient {
       (e) => e.taskUUID !== taskUUID || e.category === 'auth' || e.category === 'quota',
     );
     if (refusal && data.length === 0) throw refusal;
-    return { items: data.filter((d) => d.taskUUID === taskUUID || d.taskUUID === undefined), errors };
+    const { items, failures } = splitFailures(
+      data.filter((d) => d.taskUUID === taskUUID || d.taskUUID === undefined),
+    );
+    return { items, errors: [...errors, ...failures] };
   }
 
   /**
@@ -156,12 +164,18 @@ export class RunwareClient {
     const expected = Math.max(1, opts.expected ?? 1);
     const deadline = opts.deadlineMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.deadlineMs;
     let last: PollResult = { done: false, items: [], errors: [] };
+    let failedInARow = 0;
     for (let delay = FIRST_POLL_MS; ; delay = Math.min(MAX_POLL_MS, delay * 1.5)) {
       const wait = Math.min(delay, deadline - Date.now());
       if (wait > 0) await sleep(wait, opts.signal);
       if (opts.signal?.aborted) throw abortedError();
       const answer = await this.pollOnce(taskUUID, deadline, opts.signal);
-      if (answer) {
+      if (answer instanceof RunwareError) {
+        // An answer with an HTTP error and no task status, again and again: say so instead of "processing" forever.
+        if (answer.status !== undefined && ++failedInARow >= MAX_FAILED_POLLS)
+          throw unanswerablePoll(taskUUID, answer);
+      } else if (answer) {
+        failedInARow = 0;
         last = summarizePoll(answer, expected);
         opts.onProgress?.(progressOf(answer.items, last, expected));
         if (last.done) return last;
@@ -228,12 +242,15 @@ export class RunwareClient {
     });
   }
 
-  /** One poll bounded by the deadline; undefined when it failed transiently (the caller polls again). */
+  /**
+   * One poll bounded by the deadline; on a transient failure the error, or undefined when the deadline cut it
+   * short (the caller polls again either way).
+   */
   private async pollOnce(
     taskUUID: string,
     deadline: number,
     signal: AbortSignal | undefined,
-  ): Promise<{ items: ResultItem[]; errors: RunwareError[] } | undefined> {
+  ): Promise<{ items: ResultItem[]; errors: RunwareError[] } | RunwareError | undefined> {
     // A poll at the deadline still gets MIN_POLL_BUDGET_MS to answer, so a task that just finished is seen.
     const remaining = deadline - Date.now();
     const bound = Number.isFinite(remaining)
@@ -244,8 +261,8 @@ export class RunwareClient {
     } catch (error) {
       if (signal?.aborted) throw abortedError();
       // 'aborted' here can only be the deadline bound (the caller's signal is checked above).
-      if (error instanceof RunwareError && (error.retryable || error.category === 'aborted'))
-        return undefined;
+      if (error instanceof RunwareError && error.category === 'aborted') return undefined;
+      if (error instanceof RunwareError && error.retryable) return error;
       throw error;
     } finally {
       bound?.clear();
@@ -388,6 +405,36 @@ function progressOf(
   // Finished items count as 100 % so the figure never goes backwards as generations complete.
   const sum = reported.reduce((a, b) => a + b, 0) + 100 * done;
   return { progress: Math.round(sum / Math.max(expected, reported.length + done)), done, expected };
+}
+
+/**
+ * A generation that failed inside `data` (`status: "error"` with an embedded `error: {code, message}`, as
+ * Runware's SDK polling handles it, runware-typescript src/client.ts) is the task's final answer, an error.
+ */
+function splitFailures(data: ResultItem[]): { items: ResultItem[]; failures: RunwareError[] } {
+  const items: ResultItem[] = [];
+  const failures: RunwareError[] = [];
+  for (const item of data) {
+    if (item.status !== 'error') {
+      items.push(item);
+      continue;
+    }
+    const embedded = (item.error ?? {}) as UpstreamErrorObject;
+    failures.push(
+      fromUpstream({ ...embedded, status: 'error', taskUUID: item.taskUUID, taskType: item.taskType }),
+    );
+  }
+  return { items, failures };
+}
+
+function unanswerablePoll(taskUUID: string, last: RunwareError): RunwareError {
+  return new RunwareError({
+    category: last.category,
+    code: last.code,
+    message: `Runware could not report on task ${taskUUID}: ${MAX_FAILED_POLLS} polls in a row answered HTTP ${last.status} (${last.message}). The task may still finish; try get_task_details again later.`,
+    taskUUID,
+    status: last.status,
+  });
 }
 
 function malformed(status: number, what: string): RunwareError {

@@ -1,16 +1,20 @@
 import { CachedService } from './http-cache.js';
 
+/** A content-service model record (runware-typescript src/types/content.ts ModelMetadata): open, mostly optional. */
 export interface ContentModel {
   model: string;
   air: string;
-  name: string;
-  creator: string;
-  capabilities: string[];
-  status: string;
-  releasedAt: string;
-  weight: number;
-  headline: string;
-  description: string;
+  name?: string;
+  creator?: string;
+  capabilities?: string[];
+  status?: string;
+  releasedAt?: string;
+  weight?: number;
+  headline?: string;
+  description?: string;
+  coverImage?: string;
+  pricingOverview?: string;
+  pricingExamples?: Array<{ configuration: string; price: string; competitorPrice?: string }>;
   [k: string]: unknown;
 }
 

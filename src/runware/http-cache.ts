@@ -11,6 +11,8 @@ export interface CachedJsonClientOptions {
   fetch?: typeof fetch;
   /** The clock freshness is measured against (tests move it forward). */
   now?: () => number;
+  /** Answers are reused at least this long, whatever their max-age (then revalidated with their ETag). */
+  minFreshMs?: number;
 }
 
 export interface CacheStats {
@@ -56,6 +58,10 @@ export class CachedJsonClient {
     return request as Promise<T | undefined>;
   }
 
+  get baseUrl(): string {
+    return this.options.baseUrl.replace(/\/$/, '');
+  }
+
   /** Forgets every cached answer (a `catalog refresh` wants the live state). */
   clear(): void {
     this.cache.clear();
@@ -67,7 +73,7 @@ export class CachedJsonClient {
     const cacheControl = res.headers.get('cache-control');
     if (res.status === 304 && cached) {
       this.stats.notModified++;
-      cached.freshUntil = this.now() + freshnessMs(cacheControl);
+      cached.freshUntil = this.now() + this.freshness(cacheControl);
       return cached.body;
     }
     if (res.status === 404) return undefined;
@@ -77,9 +83,13 @@ export class CachedJsonClient {
       this.cache.delete(url);
     } else {
       const etag = res.headers.get('etag') ?? undefined;
-      this.cache.set(url, { body, etag, freshUntil: this.now() + freshnessMs(cacheControl) });
+      this.cache.set(url, { body, etag, freshUntil: this.now() + this.freshness(cacheControl) });
     }
     return body;
+  }
+
+  private freshness(cacheControl: string | null): number {
+    return Math.max(freshnessMs(cacheControl), this.options.minFreshMs ?? 0);
   }
 
   private async request(url: string, etag: string | undefined): Promise<Response> {
@@ -140,6 +150,10 @@ export abstract class CachedService {
 
   constructor(options: CachedJsonClientOptions) {
     this.http = new CachedJsonClient(options);
+  }
+
+  get baseUrl(): string {
+    return this.http.baseUrl;
   }
 
   /** Network round trips so far. */

@@ -51,6 +51,8 @@ export function extractOutputs(items: ResultItem[]): TaskOutput[] {
         ...(seed !== undefined ? { seed } : {}),
         ...(mimeType ? { mimeType } : {}),
         ...(item.NSFWContent !== undefined ? { nsfw: Boolean(item.NSFWContent) } : {}),
+        // Masking answers the boxes it found (ImageMaskingResult.detections).
+        ...(Array.isArray(item.detections) ? { detections: item.detections } : {}),
       });
       break;
     }
@@ -73,11 +75,25 @@ export function extractOutputs(items: ResultItem[]): TaskOutput[] {
         ...(item.finishReason ? { finishReason: item.finishReason } : {}),
       });
     }
-    if (typeof item.air === 'string' && !found) outputs.push({ type: 'model', air: item.air });
+    // A training run answers the trained model's AIR beside its files: the AIR is what the agent runs next.
+    if (typeof item.air === 'string') outputs.push({ type: 'model', air: item.air });
     if (item.structuredData && !found)
       outputs.push({ type: 'text', text: JSON.stringify(item.structuredData) });
   }
   return outputs;
+}
+
+/** Token usage of text results (TextInferenceResult.usage), summed over the items. */
+export function totalUsage(items: ResultItem[]): Record<string, number> | undefined {
+  let usage: Record<string, number> | undefined;
+  for (const item of items) {
+    if (!item.usage || typeof item.usage !== 'object') continue;
+    usage ??= {};
+    for (const [k, v] of Object.entries(item.usage as Record<string, unknown>)) {
+      if (typeof v === 'number') usage[k] = (usage[k] ?? 0) + v;
+    }
+  }
+  return usage;
 }
 
 export function totalCost(items: ResultItem[]): number | undefined {

@@ -1,8 +1,8 @@
 import type { RunwareClient } from '../runware/client.js';
 import { timeoutSignal } from '../runware/deadline.js';
 import { RunwareError } from '../runware/errors.js';
-import type { TaskObject } from '../runware/types.js';
-import { extractOutputs, totalCost } from './outputs.js';
+import type { ResultItem, TaskObject } from '../runware/types.js';
+import { extractOutputs, totalCost, totalUsage } from './outputs.js';
 import type { TaskRecord, TaskService } from './task-service.js';
 
 /** Task types upstream delivers asynchronously (or that take long enough to need polling). */
@@ -77,6 +77,37 @@ export async function submitTask(task: TaskObject, opts: RunOptions): Promise<Ta
   return remaining > 0 ? followTask(record, { ...opts, deadlineMs: remaining }) : record;
 }
 
+/**
+ * Records a task upstream already ran and answered (a dry run that was executed anyway): recorded and completed
+ * at once, so it is listed, charged once and never submitted again.
+ */
+export async function recordFinished(
+  task: TaskObject,
+  items: ResultItem[],
+  opts: RunOptions,
+): Promise<TaskRecord> {
+  const now = new Date().toISOString();
+  const record: TaskRecord = {
+    taskUUID: task.taskUUID,
+    ownerId: opts.ownerId,
+    model: String(task.model ?? ''),
+    taskType: task.taskType,
+    status: 'processing',
+    outputs: [],
+    expected: expectedResults(task),
+    deliveryMethod: 'sync',
+    createdAt: now,
+    updatedAt: now,
+  };
+  await opts.tasks.record(record);
+  return opts.tasks.complete({
+    ...record,
+    status: 'success',
+    outputs: extractOutputs(items),
+    ...costOf(items),
+  });
+}
+
 /** Polls an async task until done, the deadline or cancellation; records the final state once. */
 export async function followTask(record: TaskRecord, opts: RunOptions): Promise<TaskRecord> {
   const started = Date.parse(record.createdAt);
@@ -111,9 +142,11 @@ export async function followTask(record: TaskRecord, opts: RunOptions): Promise<
   });
 }
 
-function costOf(items: Parameters<typeof totalCost>[0]): { cost?: number } {
+/** What a finished task's items add to its record: cost and token usage, when Runware reported them. */
+function costOf(items: Parameters<typeof totalCost>[0]): { cost?: number; usage?: Record<string, number> } {
   const cost = totalCost(items);
-  return cost === undefined ? {} : { cost };
+  const usage = totalUsage(items);
+  return { ...(cost === undefined ? {} : { cost }), ...(usage ? { usage } : {}) };
 }
 
 function expectedResults(task: TaskObject): number {

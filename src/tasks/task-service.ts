@@ -26,6 +26,8 @@ export interface TaskRecord {
   expected: number;
   deliveryMethod: 'sync' | 'async';
   error?: { code: string; message: string };
+  /** Text tasks: token usage as Runware reports it (promptTokens, completionTokens, ...). */
+  usage?: Record<string, number>;
   createdAt: string;
   updatedAt: string;
   completedAt?: string;

@@ -19,14 +19,23 @@ export const modelDetailsTool: ToolDefinition<{ air: string }> = {
   requiresKey: false,
   async handler({ air }, ctx) {
     const model = toModelRecord(resolveModel(ctx.deps.catalog, air));
+    const facts = [
+      model.creator ? `by ${model.creator}` : undefined,
+      model.category,
+      model.status,
+      model.releasedAt ? `released ${model.releasedAt.slice(0, 10)}` : undefined,
+    ].filter(Boolean);
     const text = [
-      `${model.name} (${model.air}) by ${model.creator} — ${model.category}, ${model.status}, released ${model.releasedAt}`,
+      `${model.name} (${model.air}) ${facts.join(', ')}`,
       model.headline,
       model.description,
-      `Capabilities: ${model.capabilities.join(', ')}`,
-      `Price: ${model.pricingOverview}`,
+      model.capabilities.length ? `Capabilities: ${model.capabilities.join(', ')}` : undefined,
+      model.pricingOverview ? `Price: ${model.pricingOverview}` : 'Price: see model_pricing',
       `Parameters: call model_schema {"model": "${model.air}"}. Docs: ${model.documentation ?? 'https://runware.ai/docs'}`,
-    ].join('\n');
+      `Facts ${model.checked}.`,
+    ]
+      .filter(Boolean)
+      .join('\n');
     return toolResult({ model }, text);
   },
 };

@@ -1,3 +1,4 @@
+import { nameOf } from '../catalog/model-record.js';
 import type { ToolDefinition } from '../mcp/tool-definition.js';
 import { AIR_ARGUMENT, resolveModel } from './resolve-model.js';
 import { toolResult } from './tool-result.js';
@@ -24,11 +25,12 @@ export const modelExamplesTool: ToolDefinition<{ air: string; capability?: strin
         type: 'array',
         items: {
           type: 'object',
-          required: ['id', 'title', 'capability', 'request', 'response'],
+          required: ['id', 'capability', 'request', 'response'],
           properties: {
             id: { type: 'string' },
             title: { type: 'string' },
             capability: { type: 'string' },
+            asset: { type: ['string', 'null'], description: 'the output the example produced' },
             request: { type: 'object' },
             response: { type: 'object' },
           },
@@ -40,12 +42,17 @@ export const modelExamplesTool: ToolDefinition<{ air: string; capability?: strin
   requiresKey: false,
   async handler({ air, capability }, ctx) {
     const model = resolveModel(ctx.deps.catalog, air);
-    const examples = model.examples.filter((e) => !capability || e.capability === capability);
+    const examples = (await ctx.deps.catalog.examples(model)).filter(
+      (e) => !capability || e.capability === capability,
+    );
     const text = examples.length
       ? examples
-          .map((e, i) => `${i + 1}. ${e.title} [${e.capability}]\n   request: ${JSON.stringify(e.request)}`)
+          .map(
+            (e, i) =>
+              `${i + 1}. ${e.title ?? e.id} [${e.capability}]\n   request: ${JSON.stringify(e.request)}${e.asset ? `\n   output: ${e.asset}` : ''}`,
+          )
           .join('\n')
-      : `No examples${capability ? ` for ${capability}` : ''} for ${model.name}.`;
+      : `Runware publishes no examples${capability ? ` for ${capability}` : ''} for ${nameOf(model)}.`;
     return toolResult({ examples }, text);
   },
 };

@@ -1,12 +1,14 @@
+import { nameOf } from '../catalog/model-record.js';
+import { parsePrice } from '../catalog/price-rule.js';
 import type { ToolDefinition } from '../mcp/tool-definition.js';
 import { AIR_ARGUMENT, resolveModel } from './resolve-model.js';
-import { toolResult, usd } from './tool-result.js';
+import { toolResult } from './tool-result.js';
 
 export const modelPricingTool: ToolDefinition<{ air: string }> = {
   name: 'model_pricing',
   title: 'Model pricing',
   description:
-    "A model's price overview and example configurations with their price in USD (what run will charge; run also reports the actual cost).",
+    "A model's price overview and example configurations with their price, as Runware publishes them (run reports the actual cost; with a spend cap it asks Runware for the exact price first).",
   inputSchema: {
     type: 'object',
     additionalProperties: false,
@@ -15,7 +17,7 @@ export const modelPricingTool: ToolDefinition<{ air: string }> = {
   },
   outputSchema: {
     type: 'object',
-    required: ['air', 'pricingOverview', 'pricingExamples'],
+    required: ['air', 'pricingExamples'],
     properties: {
       air: { type: 'string' },
       name: { type: 'string' },
@@ -27,26 +29,35 @@ export const modelPricingTool: ToolDefinition<{ air: string }> = {
           required: ['configuration', 'price'],
           properties: {
             configuration: { type: 'string' },
-            price: { type: 'number' },
-            params: { type: 'object' },
+            price: { type: 'string', description: 'as Runware publishes it, e.g. "$0.0105" or "$2 / 1M"' },
+            usd: { type: 'number', description: 'the price as a number, where it is a single amount' },
           },
         },
       },
+      from: { type: 'string', enum: ['live', 'snapshot'] },
     },
   },
   annotations: { readOnlyHint: true, openWorldHint: false, idempotentHint: true },
   requiresKey: false,
   async handler({ air }, ctx) {
     const model = resolveModel(ctx.deps.catalog, air);
-    const lines = model.pricingExamples.map((p) => `- ${p.configuration}: ${usd(p.price)}`);
+    const prices = await ctx.deps.catalog.prices(model);
+    const pricingExamples = (prices.pricingExamples ?? []).map((p) => {
+      const usd = parsePrice(p.price);
+      return { configuration: p.configuration, price: p.price, ...(usd === undefined ? {} : { usd }) };
+    });
+    const name = nameOf(model);
+    const overview = prices.pricingOverview ?? 'Runware publishes no price overview for this model.';
+    const lines = pricingExamples.map((p) => `- ${p.configuration}: ${p.price}`);
     return toolResult(
       {
         air: model.air,
-        name: model.name,
-        pricingOverview: model.pricingOverview,
-        pricingExamples: model.pricingExamples,
+        name,
+        ...(prices.pricingOverview ? { pricingOverview: prices.pricingOverview } : {}),
+        pricingExamples,
+        from: prices.from,
       },
-      `${model.name} (${model.air}): ${model.pricingOverview}\n${lines.join('\n')}`,
+      `${name} (${model.air}): ${overview}${lines.length ? `\n${lines.join('\n')}` : ''}`,
     );
   },
 };

@@ -1,4 +1,5 @@
-import { Catalog } from '../catalog/catalog.js';
+import { Catalog, type ResolvedRequestSchema } from '../catalog/catalog.js';
+import { nameOf } from '../catalog/model-record.js';
 import type { ToolDefinition } from '../mcp/tool-definition.js';
 import { AIR_ARGUMENT, resolveModel } from './resolve-model.js';
 import { ToolFailure, toolResult } from './tool-result.js';
@@ -25,14 +26,18 @@ export const modelSchemaTool: ToolDefinition<{ model: string }> = {
   requiresKey: false,
   async handler(args, ctx) {
     const model = resolveModel(ctx.deps.catalog, args.model);
-    const raw = await ctx.deps.catalog.requestSchema(model.air);
-    if (!raw) throw new ToolFailure(`No parameter schema is known for ${model.air}.`);
-    const schema = Catalog.agentSchema(raw);
+    const resolved = await ctx.deps.catalog.requestSchema(model.air);
+    if (!resolved) {
+      throw new ToolFailure(
+        `Runware publishes no parameter schema for ${model.air}; run sends the parameters as given and Runware validates them.`,
+      );
+    }
+    const schema = Catalog.agentSchema(resolved.schema);
     const uri = schemaResourceUri(model.air);
     const required = (schema.required as string[] | undefined) ?? [];
     return toolResult(
       { model: model.air, taskType: model.taskType, schema },
-      `${model.name} (${model.air}, taskType ${model.taskType}): ${Object.keys(schema.properties ?? {}).length} parameters, required: ${required.join(', ') || 'none'}. Full schema in the resource ${uri}.`,
+      `${nameOf(model)} (${model.air}, taskType ${model.taskType}): ${Object.keys(schema.properties ?? {}).length} parameters, required: ${required.join(', ') || 'none'}. ${schemaNote(resolved)} Full schema in the resource ${uri}.`,
       [
         {
           type: 'resource',
@@ -42,3 +47,11 @@ export const modelSchemaTool: ToolDefinition<{ model: string }> = {
     );
   },
 };
+
+/** Where the schema came from, so an agent knows how far to trust it. */
+function schemaNote(resolved: ResolvedRequestSchema): string {
+  if (resolved.from === 'live') return "From Runware's schema service.";
+  return resolved.strict
+    ? "From the bundled copy of Runware's schema (the schema service could not be reached)."
+    : "From the generic parameter types of Runware's SDK for this kind of model, not a per-model schema: other parameters the model's docs list are accepted, and Runware validates them.";
+}

@@ -1,27 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import type { ContentBlock } from '@modelcontextprotocol/server';
-import { TRANSPORT_FIELDS } from '../catalog/catalog.js';
-import { estimateCost } from '../catalog/cost-estimate.js';
-import type { JsonSchema, ModelFile } from '../catalog/model-record.js';
+import { type ResolvedRequestSchema, TRANSPORT_FIELDS } from '../catalog/catalog.js';
+import { type JsonSchema, type ModelFile, nameOf } from '../catalog/model-record.js';
+import { estimateCost } from '../catalog/price-rule.js';
 import type { ToolContext, ToolDefinition } from '../mcp/tool-definition.js';
 import { timeoutSignal } from '../runware/deadline.js';
-import type { TaskObject } from '../runware/types.js';
-import { ASYNC_TASK_TYPES, submitTask } from '../tasks/task-runner.js';
+import type { ResultItem, TaskObject } from '../runware/types.js';
+import { ASYNC_TASK_TYPES, recordFinished, submitTask } from '../tasks/task-runner.js';
 import type { TaskRecord } from '../tasks/task-service.js';
 import { resolveModel } from './resolve-model.js';
 import { followCounted, renderTask, TASK_RESULT_SCHEMA, taskRunOptions } from './task-result.js';
 import { errorResult, ToolFailure, usd } from './tool-result.js';
 
-type Args = { model: string; taskType?: string; maxCost?: number } & Record<string, unknown>;
+type Args = { model: string; taskType?: string; maxCost?: number; deliveryMethod?: string } & Record<
+  string,
+  unknown
+>;
 
 const PRICED_FIELDS = ['duration', 'width', 'height', 'numberResults'] as const;
 const AIR_GRAMMAR = /^[a-z0-9_-]+:[A-Za-z0-9._-]+@[A-Za-z0-9._-]+$/;
+/** Community models (Runware's Civitai mirror, what model_search finds) are image checkpoints: imageInference. */
+const COMMUNITY_SOURCES = new Set(['civitai']);
 
 export const runTool: ToolDefinition<Args> = {
   name: 'run',
   title: 'Run a model',
   description:
-    'Run any Runware model (image, video, audio, 3D, text, upscale, background removal, caption...). Pass model (AIR) plus the parameters from model_schema at the top level, e.g. {"model":"runware:101@1","positivePrompt":"...","width":1024}. Parameters are validated before anything is spent; long tasks report progress and may return status "processing" with a taskUUID for get_task_details. Returns output URLs and the cost.',
+    'Run any Runware model (image, video, audio, 3D, text, upscale, background removal, caption...). Pass model (AIR) plus the parameters from model_schema at the top level, e.g. {"model":"runware:101@1","positivePrompt":"...","width":1024,"height":1024}. Parameters are validated before anything is spent; long tasks report progress and may return status "processing" with a taskUUID for get_task_details. Returns output URLs and the cost.',
   inputSchema: {
     type: 'object',
     required: ['model'],
@@ -31,12 +36,17 @@ export const runTool: ToolDefinition<Args> = {
         type: 'string',
         minLength: 3,
         maxLength: 200,
-        description: 'model AIR from list_models, e.g. runware:101@1',
+        description: 'model AIR from list_models or model_search, e.g. runware:101@1',
       },
       taskType: {
         type: 'string',
         maxLength: 50,
-        description: 'only for models outside the catalog; inferred otherwise',
+        description: 'only for models Runware does not list (e.g. "imageInference"); looked up otherwise',
+      },
+      deliveryMethod: {
+        type: 'string',
+        enum: ['sync', 'async'],
+        description: 'optional; chosen from the model schema otherwise (async tasks are polled for you)',
       },
       maxCost: {
         type: 'number',
@@ -51,15 +61,17 @@ export const runTool: ToolDefinition<Args> = {
   async handler(args, ctx) {
     const started = Date.now();
     const plan = await planTask(args, ctx);
-    await guardSpend(plan, args.maxCost, ctx);
+    const executed = await guardSpend(plan, args.maxCost, ctx);
     let record: TaskRecord;
     // One deadline for the whole call: what the checks before submission took is not granted twice.
     const options = taskRunOptions(ctx);
     options.deadlineMs = Math.max(1, options.deadlineMs - (Date.now() - started));
     try {
-      record = await followCounted(ctx, plan.task.deliveryMethod === 'async', () =>
-        submitTask(plan.task, options),
-      );
+      record = executed
+        ? await recordFinished(executed.task, executed.items, options)
+        : await followCounted(ctx, plan.task.deliveryMethod === 'async', () =>
+            submitTask(plan.task, options),
+          );
     } catch (error) {
       return errorResult(error, ctx.principal, plan.task.taskUUID);
     }
@@ -73,31 +85,33 @@ interface Plan {
   model: ModelFile | undefined;
 }
 
-/** Resolve the model and its schema, coerce and validate every parameter, fill transport fields. */
+/** Resolve the model, its task type and its schema, coerce and validate every parameter, fill transport fields. */
 async function planTask(args: Args, ctx: ToolContext): Promise<Plan> {
-  const { model: air, taskType: givenType, maxCost: _maxCost, ...params } = args;
+  const { model: air, taskType: givenType, maxCost: _maxCost, deliveryMethod: asked, ...params } = args;
   for (const field of TRANSPORT_FIELDS) delete params[field];
   const { catalog } = ctx.deps;
   const model = catalog.getModel(air);
-  const schema =
-    model?.requestSchema ?? (AIR_GRAMMAR.test(air) ? await catalog.requestSchema(air) : undefined);
-  const taskType = model?.taskType ?? (schemaTaskType(schema) || givenType);
+  const id = model?.air ?? air;
+  const taskType = givenType || (await catalog.taskType(id)) || communityTaskType(id);
   if (!taskType) {
-    resolveModel(catalog, air); // throws with suggestions when the AIR is unknown
+    if (!AIR_GRAMMAR.test(air)) resolveModel(catalog, air); // throws with suggestions
     throw new ToolFailure(
-      `The model ${air} is not in the catalog; pass its taskType (e.g. "imageInference").`,
+      `Runware lists no model ${air}. If it exists (a model uploaded to your account, or one launched since), pass its taskType too, e.g. {"model": "${air}", "taskType": "imageInference", ...}.`,
     );
   }
-  if (!model && !schema && !AIR_GRAMMAR.test(air)) resolveModel(catalog, air);
-  // Loaded on the first run (Ajv and its formats): browsing and the stdio handshake never parse them.
-  const { coerceToSchema, validateAgainstSchema } = await import('../catalog/request-validation.js');
+  const resolved = AIR_GRAMMAR.test(id) || model ? await catalog.requestSchema(id) : undefined;
+  const schema = resolved?.schema;
+  // Loaded on the first run (Ajv): browsing and the stdio handshake never parse it.
+  const { coerceToSchema, typesOnly, validateAgainstSchema } = await import(
+    '../catalog/request-validation.js'
+  );
   const task: TaskObject = {
     ...(schema ? (coerceToSchema(params, schema) as Record<string, unknown>) : params),
     taskType,
     taskUUID: randomUUID(),
-    model: model?.air ?? air,
+    model: id,
     includeCost: true,
-    deliveryMethod: ASYNC_TASK_TYPES.has(taskType) ? 'async' : 'sync',
+    deliveryMethod: deliveryMethodOf(schema, taskType, asked, id),
   };
   if (schema?.properties && 'outputType' in schema.properties && task.outputType !== undefined)
     task.outputType = 'URL';
@@ -106,54 +120,124 @@ async function planTask(args: Args, ctx: ToolContext): Promise<Plan> {
     const fallback = (schema?.properties?.[field] as { default?: unknown } | undefined)?.default;
     if (task[field] === undefined && fallback !== undefined) task[field] = fallback;
   }
-  if (schema) {
-    const problems = validateAgainstSchema(schema, task);
+  if (resolved) {
+    const problems = validateAgainstSchema(
+      resolved.strict ? resolved.schema : typesOnly(resolved.schema),
+      task,
+    );
     if (problems.length > 0) {
       throw new ToolFailure(
-        `Invalid parameters for ${task.model} (nothing was sent or charged):\n${problems.map((p) => `- ${p.field}: ${p.problem}`).join('\n')}\nSee model_schema {"model": "${task.model}"}.`,
+        `Invalid parameters for ${id} (nothing was sent or charged):\n${problems.map((p) => `- ${p.field}: ${p.problem}`).join('\n')}\n${schemaHint(resolved, id)}`,
       );
     }
   }
   return { task, model };
 }
 
-const schemaTaskType = (schema: JsonSchema | undefined) =>
-  (schema?.properties?.taskType as { const?: string } | undefined)?.const;
+function schemaHint(resolved: ResolvedRequestSchema, id: string): string {
+  const see = `See model_schema {"model": "${id}"}.`;
+  return resolved.strict
+    ? see
+    : `${see} (Only types were checked here: the schema is the SDK's generic one for this kind of model, and Runware validates the rest.)`;
+}
 
-/** Refuses a task whose estimated cost exceeds the cap; maxCost can only lower the server's cap. */
-async function guardSpend(plan: Plan, maxCost: number | undefined, ctx: ToolContext): Promise<void> {
+/** civitai:... AIRs from model_search are image checkpoints Runware runs as imageInference. */
+function communityTaskType(air: string): string | undefined {
+  return COMMUNITY_SOURCES.has(air.split(':')[0] ?? '') ? 'imageInference' : undefined;
+}
+
+/**
+ * Delivery as the model's schema allows it (`deliveryMethod` const or enum, and its default): what the agent
+ * asked for when allowed, else the default; without a schema, long-running task types go async.
+ */
+function deliveryMethodOf(
+  schema: JsonSchema | undefined,
+  taskType: string,
+  asked: string | undefined,
+  id: string,
+): 'sync' | 'async' {
+  const node = schema?.properties?.deliveryMethod as
+    | { const?: unknown; enum?: unknown[]; default?: unknown }
+    | undefined;
+  const allowed: string[] = (node?.const !== undefined ? [node.const] : (node?.enum ?? ['sync', 'async']))
+    .map(String)
+    .filter((m) => m === 'sync' || m === 'async');
+  if (asked !== undefined) {
+    if (!allowed.includes(asked)) {
+      throw new ToolFailure(
+        `${id} takes deliveryMethod ${allowed.map((a) => `"${a}"`).join(' or ') || '(none this server supports)'}, not "${asked}". Leave it out to let the server choose.`,
+      );
+    }
+    return asked as 'sync' | 'async';
+  }
+  const preferred = ASYNC_TASK_TYPES.has(taskType) ? 'async' : 'sync';
+  if (allowed.length === 1) return allowed[0] as 'sync' | 'async';
+  if (typeof node?.default === 'string' && allowed.includes(node.default)) {
+    // A long-running type is polled even where sync is the default: a minutes-long sync call would hit client timeouts.
+    return allowed.includes(preferred) ? preferred : (node.default as 'sync' | 'async');
+  }
+  return allowed.includes(preferred) ? preferred : (allowed[0] as 'sync' | 'async');
+}
+
+/**
+ * Refuses a task whose estimated cost exceeds the cap; maxCost can only lower the server's cap. The estimate is
+ * Runware's own dry run (`X-Runware-Dry-Run: 1`); our price rule only when Runware cannot be asked. An upstream
+ * that ran the "dry run" anyway answered a real, charged task: it is returned as the result, never run again.
+ */
+async function guardSpend(
+  plan: Plan,
+  maxCost: number | undefined,
+  ctx: ToolContext,
+): Promise<{ task: TaskObject; items: ResultItem[] } | undefined> {
   const caps = [ctx.deps.config.maxCostPerCall, maxCost].filter((c): c is number => typeof c === 'number');
-  if (caps.length === 0) return;
+  if (caps.length === 0) return undefined;
   const cap = Math.min(...caps);
-  let estimate = plan.model ? estimateCost(plan.model.pricing, plan.task) : undefined;
-  if (estimate === undefined) {
-    // Best effort, and at most half the deadline so the task itself keeps the other half.
+  let estimate: number | undefined;
+  let source = "Runware's dry run";
+  if (!ctx.deps.config.offline) {
+    const dry = { ...plan.task, taskUUID: randomUUID() };
+    // At most half the deadline, so the task itself keeps the other half.
     const bound = timeoutSignal(ctx.deps.config.runDeadlineMs / 2, ctx.signal);
     try {
-      const [priced] = await ctx.deps
+      const items = await ctx.deps
         .runware(ctx.principal.apiKey!)
-        .runTask({ ...plan.task, taskUUID: randomUUID() }, { dryRun: true, signal: bound.signal });
-      if (typeof priced?.cost === 'number') estimate = priced.cost;
-    } catch {
-      // an unknown estimate falls to the configured policy below
+        .runTask(dry, { dryRun: true, signal: bound.signal });
+      if (items.some(carriesOutput)) return { task: dry, items };
+      const cost = items[0]?.cost;
+      if (typeof cost === 'number') estimate = cost;
+    } catch (error) {
+      // A refusal of the request itself (bad parameters, no credit) is the answer; a failure to ask is not.
+      const e = error as { category?: string };
+      if (e.category === 'validation' || e.category === 'quota' || e.category === 'auth') throw error;
     } finally {
       bound.clear();
     }
   }
+  if (estimate === undefined && plan.model?.pricing) {
+    estimate = estimateCost(plan.model.pricing, plan.task);
+    source = `the documented prices of ${nameOf(plan.model)}`;
+  }
   if (estimate === undefined) {
     if (ctx.deps.config.unknownCostPolicy === 'deny') {
       throw new ToolFailure(
-        `The cost of this ${plan.task.taskType} task cannot be estimated and the spend cap (${usd(cap)}) is set to refuse unknown costs.`,
+        `The cost of this ${plan.task.taskType} task cannot be estimated (Runware's dry run did not answer and no documented price applies) and the spend cap (${usd(cap)}) is set to refuse unknown costs.`,
       );
     }
-    return;
+    return undefined;
   }
   if (estimate > cap) {
     throw new ToolFailure(
-      `Refused: the estimated cost ${usd(estimate)} exceeds the spend cap of ${usd(cap)} per call. Lower numberResults, size or duration, or raise the cap (RUNWARE_MAX_COST_PER_CALL / maxCost). Nothing was charged.`,
+      `Refused: the estimated cost ${usd(estimate)} (from ${source}) exceeds the spend cap of ${usd(cap)} per call. Lower numberResults, size or duration, or raise the cap (RUNWARE_MAX_COST_PER_CALL / maxCost). Nothing was charged.`,
     );
   }
+  return undefined;
 }
+
+/** A result item with a generated output (a URL, UUID of media, text or files): a task that actually ran. */
+const carriesOutput = (item: ResultItem) =>
+  Object.keys(item).some((k) => /(URL|UUID|Base64Data|DataURI)$/.test(k) && k !== 'taskUUID') ||
+  typeof item.text === 'string' ||
+  item.outputs !== undefined;
 
 /** Small images are also inlined (when enabled); large ones stay links so base64 never floods the context. */
 async function imagePreviews(record: TaskRecord, ctx: ToolContext): Promise<ContentBlock[]> {

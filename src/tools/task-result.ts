@@ -26,10 +26,13 @@ export const TASK_RESULT_SCHEMA = {
           seed: { type: 'number' },
           text: { type: 'string' },
           mimeType: { type: 'string' },
+          air: { type: 'string', description: 'a trained model: pass it to run as model' },
+          detections: { type: 'array', description: 'masking: boxes found {x_min, y_min, x_max, y_max}' },
         },
       },
     },
     error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+    usage: { type: 'object', description: 'text tasks: token counts as Runware reports them' },
     elapsedMs: { type: 'number' },
     createdAt: { type: 'string' },
     completedAt: { type: 'string' },
@@ -63,6 +66,7 @@ export function renderTask(
     createdAt: task.createdAt,
     ...(task.cost === undefined ? {} : { cost: task.cost }),
     ...(task.error ? { error: task.error } : {}),
+    ...(task.usage ? { usage: task.usage } : {}),
     ...(task.completedAt ? { completedAt: task.completedAt } : {}),
     ...(options.elapsedMs === undefined ? {} : { elapsedMs: options.elapsedMs }),
   };
@@ -100,6 +104,8 @@ function summary(task: TaskRecord, elapsedMs?: number): string {
   for (const o of task.outputs) {
     if (o.url) lines.push(`- ${o.type}: ${o.url}${o.seed === undefined ? '' : ` (seed ${o.seed})`}`);
     else if (o.text !== undefined) lines.push(o.text);
+    else if (typeof o.air === 'string')
+      lines.push(`- trained model: ${o.air} (run it with {"model": "${o.air}"})`);
     else if (o.uuid) lines.push(`- ${o.type} uuid: ${o.uuid}`);
   }
   return lines.join('\n');
