@@ -64,7 +64,9 @@ const readingOf = (slug: string): Reading | undefined => {
   const file = join(SOURCES, 'readings', `${slug}.json`);
   return existsSync(file) ? readJson<Reading>(file) : undefined;
 };
-const priceRuleOf = (slug: string): (PriceRule & { notes?: string }) | undefined => {
+const priceRuleOf = (
+  slug: string,
+): (PriceRule & { notes?: string; unreproducible?: Array<{ configuration: string; why: string }> }) | undefined => {
   const file = join(SOURCES, 'prices', `${slug}.json`);
   return existsSync(file) ? readJson(file) : undefined;
 };
@@ -470,6 +472,7 @@ function build(): void {
           : []),
         ...(r?.gaps ?? []),
         ...(resolved?.skippedRules.map((rule) => `rule not encoded in the schema: ${rule}`) ?? []),
+        ...(rule?.unreproducible ?? []).map((u) => `price "${u.configuration}" not reproduced by the rule: ${u.why}`),
       ],
     };
     if (r && Object.keys(f).length) report.withPage++;

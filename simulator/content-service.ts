@@ -129,7 +129,8 @@ function listModels(data: SimData, query: URLSearchParams): JsonReply {
     const y = key(b);
     return (x < y ? -1 : x > y ? 1 : 0) * (desc ? -1 : 1);
   });
-  const items = models.map((m) => m.record);
+  const unfiltered = !capability && !category && !creator && !status && !q;
+  const items = [...models.map((m) => m.record), ...(unfiltered ? data.oddRecords : [])];
   if (query.get('paginate') !== 'true') return { status: 200, body: items };
   const limit = Math.min(100, Math.max(1, Number(query.get('limit') ?? 20) || 20));
   const offset = Math.max(0, Number(query.get('offset') ?? 0) || 0);

@@ -43,6 +43,8 @@ export interface SimData {
   capabilities: Array<{ id: string; label: string }>;
   creators: Array<{ id: string; name: string; [k: string]: unknown }>;
   community: CommunityModel[];
+  /** Records the content list carries that no client can use (no AIR): they must be skipped, not fatal. */
+  oddRecords: Array<Record<string, unknown>>;
   /** Schema keys (architectures, modalities, operations) -> params schema and taskType, from the SDK's bundle types. */
   bundle: {
     version: string;
@@ -68,6 +70,7 @@ export function loadFixtures(dir = FIXTURES_DIR): SimData {
     capabilities: readJson(join(dir, 'capabilities.json')),
     creators: readJson(join(dir, 'creators.json')),
     community: readJson(join(dir, 'community.json')),
+    oddRecords: readJson(join(dir, 'odd-records.json')),
     bundle: readJson(join(dir, 'bundle.json')),
   };
 }

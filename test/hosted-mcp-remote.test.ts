@@ -62,7 +62,7 @@ describe.each(STORE_ENGINES)('mcp-remote as a real stdio-to-HTTP bridge (%s stor
     expect(tools.map((t) => t.name)).toContain('run');
     const run = await client.callTool({
       name: 'run',
-      arguments: { model: 'runware:101@1', positivePrompt: 'through mcp-remote' },
+      arguments: { model: 'runware:101@1', positivePrompt: 'through mcp-remote', width: 512, height: 512 },
     });
     expect(run.structuredContent).toMatchObject({ status: 'success' });
     await client.close();

@@ -51,7 +51,7 @@ describe.each(STORE_ENGINES)('/metrics (%s store)', (engine) => {
     await client.callTool({ name: 'list_models', arguments: { category: 'sculpture' } });
     const run = await client.callTool({
       name: 'run',
-      arguments: { model: 'runware:101@1', positivePrompt: 'metered' },
+      arguments: { model: 'runware:101@1', positivePrompt: 'metered', width: 512, height: 512 },
     });
     const cost = (run.structuredContent as { cost: number }).cost;
     await client.close();

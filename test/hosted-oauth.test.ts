@@ -102,7 +102,7 @@ describe.each(['sqlite', 'redis'] as const)('on the %s store', (engine) => {
       expect(tools).toHaveLength(12);
       const run = await client.callTool({
         name: 'run',
-        arguments: { model: 'runware:101@1', positivePrompt: 'hosted fox' },
+        arguments: { model: 'runware:101@1', positivePrompt: 'hosted fox', width: 512, height: 512 },
       });
       expect(run.structuredContent).toMatchObject({ status: 'success', model: 'runware:101@1' });
       const account = await client.callTool({ name: 'account', arguments: {} });
@@ -165,7 +165,7 @@ describe.each(['sqlite', 'redis'] as const)('on the %s store', (engine) => {
       const b = await connect(KEY_B);
       const mine = await a.client.callTool({
         name: 'run',
-        arguments: { model: 'runware:101@1', positivePrompt: 'only for A' },
+        arguments: { model: 'runware:101@1', positivePrompt: 'only for A', width: 512, height: 512 },
       });
       const taskUUID = (mine.structuredContent as { taskUUID: string }).taskUUID;
       expect(

@@ -80,11 +80,11 @@ describe('two replicas sharing Redis', () => {
     const onA = await clientOn(a, access_token);
     const image = await onA.callTool({
       name: 'run',
-      arguments: { model: 'runware:101@1', positivePrompt: 'seen from B' },
+      arguments: { model: 'runware:101@1', positivePrompt: 'seen from B', width: 512, height: 512 },
     });
     const video = await onA.callTool({
       name: 'run',
-      arguments: { model: 'google:3@3', positivePrompt: 'survives a crash', duration: 4 },
+      arguments: { model: 'google:3@3', positivePrompt: 'survives a crash', width: 1280, height: 720, duration: 4 },
     });
     expect(video.structuredContent).toMatchObject({ status: 'processing' });
     const videoUUID = (video.structuredContent as { taskUUID: string }).taskUUID;
@@ -105,7 +105,7 @@ describe('two replicas sharing Redis', () => {
     ) {
       details = await onB.callTool({ name: 'get_task_details', arguments: { taskUUID: videoUUID } });
     }
-    expect(details.structuredContent).toMatchObject({ status: 'success', taskUUID: videoUUID, cost: 0.6 });
+    expect(details.structuredContent).toMatchObject({ status: 'success', taskUUID: videoUUID, cost: 0.4 });
     expect((await sim.admin.charges()).filter((c) => c.taskUUID === videoUUID)).toHaveLength(1);
     await onB.close();
   });

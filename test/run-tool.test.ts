@@ -21,6 +21,10 @@ type Result = {
   };
 };
 const text = (r: Result) => r.content.map((c) => c.text ?? '').join('\n');
+// FLUX.1 [dev] requires positivePrompt, width and height (its schema from the schema service); Veo 3.1 Fast
+// takes width/height or frame images, one of its documented sizes (runware.ai/docs/models/google-veo-3-1-fast.md).
+const FLUX = { model: 'runware:101@1', width: 512, height: 512 };
+const VEO = { model: 'google:3@3', width: 1280, height: 720, duration: 8 };
 
 async function start(env: Record<string, string> = {}, dataDir?: string): Promise<StdioSession> {
   const session = await connectStdio(
@@ -61,17 +65,17 @@ describe('run: sync image', () => {
     expect(result.isError).toBeFalsy();
     const sc = result.structuredContent!;
     expect(sc).toMatchObject({ status: 'success', taskType: 'imageInference', model: 'runware:101@1' });
-    expect(sc.cost).toBeCloseTo(0.007969, 5);
+    expect(sc.cost).toBeCloseTo(0.021, 6); // the simulator bills $0.0105 an image
     expect(sc.outputs).toHaveLength(2);
     expect(String(sc.outputs![0]!.url)).toMatch(/\/media\/.+\.png$/);
     expect(JSON.stringify(sc)).not.toMatch(/base64/i);
     expect(result.content.filter((c) => c.type === 'resource_link')).toHaveLength(2);
     expect(result.content.filter((c) => c.type === 'image')).toHaveLength(2);
-    expect(text(result)).toMatch(/^Generated 2 images in \d+\.\d s\. Cost: \$0\.008/);
+    expect(text(result)).toMatch(/^Generated 2 images in \d+\.\d s\. Cost: \$0\.021/);
     expect(text(result)).toContain(String(sc.outputs![0]!.url));
     const charges = await sim.admin.charges();
     expect(charges).toHaveLength(1);
-    expect(await sim.admin.balance(KEY)).toBeCloseTo(20 - 0.007969, 5);
+    expect(await sim.admin.balance(KEY)).toBeCloseTo(20 - 0.021, 6);
   });
 
   it('keeps a numeric-looking prompt a string and coerces numeric strings only where the schema wants numbers', async () => {
@@ -98,10 +102,10 @@ describe('run: sync image', () => {
     expect(sent.lora).toEqual([{ model: 'civitai:58390@62833', weight: 0.8 }]);
   });
 
-  it('lists every invalid field with what is allowed and spends nothing', async () => {
+  it("lists every invalid field against Runware's live schema and spends nothing", async () => {
     const result = await call('run', {
       model: 'runware:101@1',
-      width: 4096,
+      width: 1024,
       steps: 'lots',
       outputFormat: 'GIF',
       colour: 'red',
@@ -110,50 +114,66 @@ describe('run: sync image', () => {
     const message = text(result);
     expect(message).toMatch(/nothing was sent or charged/);
     expect(message).toMatch(/positivePrompt: is required/);
-    expect(message).toMatch(/width: must be an integer between 128 and 2048.*4096/);
-    expect(message).toMatch(/steps: must be an integer between 1 and 100/);
+    expect(message).toMatch(/height: is required/);
+    expect(message).toMatch(/steps: must be a number.*lots/);
     expect(message).toMatch(/outputFormat: must be one of "JPG", "PNG", "WEBP"/);
-    expect(message).toMatch(/colour: is not a parameter of this model/);
+    // Runware's schemas are open: a field it does not list is not refused here (Runware decides).
+    expect(message).not.toMatch(/colour/);
     expect(await sim.admin.requests()).toEqual([]);
     expect(await sim.admin.balance(KEY)).toBe(20);
   });
 
-  it('refuses a task above the spend cap with the estimate, and maxCost can only lower the cap', async () => {
-    const refused = await call('run', {
-      model: 'runware:101@1',
-      positivePrompt: 'x y',
-      numberResults: 4,
-      maxCost: 0.01,
+  it('sends FLUX.1 [dev] image-to-image as Runware documents it: inputs.seedImage, unchanged', async () => {
+    const seed = 'c64351d5-4c59-42f7-95e1-eace013eddab';
+    const result = await call('run', {
+      ...FLUX,
+      positivePrompt: 'restyle',
+      inputs: { seedImage: seed },
+      strength: 0.7,
     });
+    expect(result.isError, text(result)).toBeFalsy();
+    const sent = (await sim.admin.requests())
+      .flatMap((r) => r.tasks)
+      .find((t) => t.taskType === 'imageInference')!;
+    expect(sent.inputs).toEqual({ seedImage: seed });
+    expect(sent.strength).toBe(0.7);
+  });
+
+  it("refuses a task above the spend cap by Runware's dry-run price, and maxCost can only lower the cap", async () => {
+    const refused = await call('run', { ...FLUX, positivePrompt: 'x y', numberResults: 4, maxCost: 0.01 });
     expect(refused.isError).toBe(true);
-    expect(text(refused)).toMatch(/estimated cost \$0\.016 exceeds the spend cap of \$0\.01/);
+    expect(text(refused)).toMatch(
+      /estimated cost \$0\.042 \(from Runware's dry run\) exceeds the spend cap of \$0\.01/,
+    );
     const capped = await start({ RUNWARE_MAX_COST_PER_CALL: '0.005' });
     const overServerCap = await call(
       'run',
-      { model: 'runware:101@1', positivePrompt: 'x y', numberResults: 2, maxCost: 5 },
+      { ...FLUX, positivePrompt: 'x y', numberResults: 2, maxCost: 5 },
       capped,
     );
     expect(text(overServerCap)).toMatch(/exceeds the spend cap of \$0\.005/);
-    expect(await sim.admin.requests()).toEqual([]);
+    // Only dry runs went upstream: nothing ran, nothing was charged.
+    expect((await sim.admin.requests()).every((r) => r.dryRun)).toBe(true);
+    expect(await sim.admin.charges()).toEqual([]);
   });
 
   it('retries a 429 burst transparently and charges once', async () => {
     await sim.admin.faults({ status429Count: 2 });
-    const result = await call('run', { model: 'runware:101@1', positivePrompt: 'retry me' });
+    const result = await call('run', { ...FLUX, positivePrompt: 'retry me' });
     expect(result.structuredContent?.status).toBe('success');
     const sent = (await sim.admin.requests()).filter((r) => r.tasks[0]?.taskType === 'imageInference');
-    expect(sent).toHaveLength(3);
+    expect(sent).toHaveLength(3); // two 429s, then the same taskUUID again
     expect(new Set(sent.map((r) => r.tasks[0]!.taskUUID)).size).toBe(1);
     expect(await sim.admin.charges()).toHaveLength(1);
   });
 
   it('explains a revoked key and insufficient credits in actionable words', async () => {
     await sim.admin.faults({ insufficientCredits: true });
-    const broke = await call('run', { model: 'runware:101@1', positivePrompt: 'pay me' });
+    const broke = await call('run', { ...FLUX, positivePrompt: 'pay me' });
     expect(text(broke)).toMatch(/Insufficient Runware credits.*Top up/);
     await sim.admin.reset();
     await sim.admin.revoke(KEY);
-    const revoked = await call('run', { model: 'runware:101@1', positivePrompt: 'who am i' });
+    const revoked = await call('run', { ...FLUX, positivePrompt: 'who am i' });
     expect(revoked.isError).toBe(true);
     expect(text(revoked)).toMatch(/API key was rejected.*Set a new key in RUNWARE_API_KEY/);
   });
@@ -162,18 +182,13 @@ describe('run: sync image', () => {
 describe('run: async video with progress, deadline and cancellation', () => {
   it('polls to success and sends progress notifications', async () => {
     const progress: Array<{ progress: number; message?: string }> = [];
-    const result = await call(
-      'run',
-      { model: 'google:3@3', positivePrompt: 'waves at dawn', duration: 4 },
-      s,
-      {
-        onprogress: (p: { progress: number; message?: string }) => progress.push(p),
-      },
-    );
+    const result = await call('run', { ...VEO, positivePrompt: 'waves at dawn' }, s, {
+      onprogress: (p: { progress: number; message?: string }) => progress.push(p),
+    });
     expect(result.structuredContent).toMatchObject({
       status: 'success',
       taskType: 'videoInference',
-      cost: 0.6,
+      cost: 0.8, // 8 s at $0.10/s (720p, no audio)
     });
     expect(String(result.structuredContent!.outputs![0]!.url)).toMatch(/\.mp4$/);
     expect(progress.length).toBeGreaterThanOrEqual(2);
@@ -183,7 +198,7 @@ describe('run: async video with progress, deadline and cancellation', () => {
 
   it('stops polling when the client cancels', async () => {
     const controller = new AbortController();
-    const pending = call('run', { model: 'google:3@3', positivePrompt: 'cancel me' }, s, {
+    const pending = call('run', { ...VEO, positivePrompt: 'cancel me' }, s, {
       signal: controller.signal,
     });
     await new Promise((r) => setTimeout(r, 1300));
@@ -202,17 +217,16 @@ describe('run: async video with progress, deadline and cancellation', () => {
 
   it('returns "processing" at the deadline, and get_task_details finishes it after a restart', async () => {
     const short = await start({ RUNWARE_RUN_DEADLINE_MS: '400' });
-    const first = await call('run', { model: 'google:3@3', positivePrompt: 'slow clouds' }, short);
+    const first = await call('run', { ...VEO, positivePrompt: 'slow clouds' }, short);
     expect(first.structuredContent).toMatchObject({ status: 'processing' });
     expect(text(first)).toMatch(/get_task_details/);
     const taskUUID = first.structuredContent!.taskUUID!;
     await short.close();
     const again = await start({}, short.dataDir);
     const done = await call('get_task_details', { taskUUID }, again);
-    // No duration given: the schema default (8 s) is sent, so the estimate and the bill agree.
-    expect(done.structuredContent).toMatchObject({ status: 'success', taskUUID, cost: 1.2 });
+    expect(done.structuredContent).toMatchObject({ status: 'success', taskUUID, cost: 0.8 });
     const repeat = await call('get_task_details', { taskUUID }, again);
-    expect(repeat.structuredContent).toMatchObject({ status: 'success', cost: 1.2 });
+    expect(repeat.structuredContent).toMatchObject({ status: 'success', cost: 0.8 });
     expect(await sim.admin.charges()).toHaveLength(1);
   });
 });
@@ -224,7 +238,7 @@ describe('key-holding tools', () => {
       'civitai:58390@62833',
     );
     const before = (await call('account', {})).structuredContent!.balance as number;
-    const image = await call('run', { model: 'runware:101@1', positivePrompt: 'a tiny png' });
+    const image = await call('run', { ...FLUX, positivePrompt: 'a tiny png' });
     const png = Buffer.from(
       await (await fetch(String(image.structuredContent!.outputs![0]!.url))).arrayBuffer(),
     );
@@ -246,7 +260,7 @@ describe('key-holding tools', () => {
   });
 
   it('get_task_details of another key is not found', async () => {
-    const mine = await call('run', { model: 'runware:101@1', positivePrompt: 'mine' });
+    const mine = await call('run', { ...FLUX, positivePrompt: 'mine' });
     await sim.admin.addKey('rw-other-key-000111', 5);
     const other = await start({ RUNWARE_API_KEY: 'rw-other-key-000111' }, s.dataDir);
     const theirs = await call('get_task_details', { taskUUID: mine.structuredContent!.taskUUID! }, other);
@@ -255,7 +269,7 @@ describe('key-holding tools', () => {
   });
 
   it('never writes the API key to stderr or the SQLite store', async () => {
-    await call('run', { model: 'runware:101@1', positivePrompt: 'canary' });
+    await call('run', { ...FLUX, positivePrompt: 'canary' });
     await sim.admin.revoke(KEY);
     await call('account', {});
     for (const session of sessions) expect(session.stderr()).not.toContain(KEY);

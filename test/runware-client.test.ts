@@ -17,6 +17,8 @@ const image = (extra: Record<string, unknown> = {}) => ({
   taskType: 'imageInference',
   taskUUID: randomUUID(),
   model: 'runware:101@1',
+  width: 512,
+  height: 512,
   positivePrompt: 'a red fox in snow',
   width: 1024,
   height: 1024,
@@ -47,6 +49,8 @@ describe('RunwareClient against the simulator', () => {
       taskType: 'videoInference',
       taskUUID: randomUUID(),
       model: 'google:3@3',
+      width: 1280,
+      height: 720,
       positivePrompt: 'waves at sunrise',
       duration: 4,
       deliveryMethod: 'async',
@@ -57,7 +61,7 @@ describe('RunwareClient against the simulator', () => {
     const progress: number[] = [];
     const result = await c.pollUntilDone(task.taskUUID, { onProgress: (p) => progress.push(p.done) });
     expect(result.done).toBe(true);
-    expect(result.items[0]).toMatchObject({ status: 'success', taskUUID: task.taskUUID, cost: 0.6 });
+    expect(result.items[0]).toMatchObject({ status: 'success', taskUUID: task.taskUUID, cost: 0.4 });
     expect(String(result.items[0]!.videoURL)).toMatch(/\.mp4$/);
     expect(progress.at(-1)).toBe(1);
     const polls = (await sim.admin.requests()).filter((r) => r.tasks[0]?.taskType === 'getResponse');
@@ -70,6 +74,8 @@ describe('RunwareClient against the simulator', () => {
       taskType: 'videoInference',
       taskUUID: randomUUID(),
       model: 'google:3@3',
+      width: 1280,
+      height: 720,
       positivePrompt: 'slow',
       deliveryMethod: 'async',
     };
@@ -249,6 +255,8 @@ describe('RunwareClient against the simulator', () => {
       taskType: 'videoInference',
       taskUUID: randomUUID(),
       model: 'google:3@3',
+      width: 1280,
+      height: 720,
       positivePrompt: 'a lighthouse in a storm',
       deliveryMethod: 'async',
     };
@@ -268,6 +276,8 @@ describe('RunwareClient against the simulator', () => {
       taskType: 'videoInference',
       taskUUID: randomUUID(),
       model: 'google:3@3',
+      width: 1280,
+      height: 720,
       positivePrompt: 'rain on a window',
       deliveryMethod: 'async',
     };
@@ -299,6 +309,8 @@ describe('RunwareClient against the simulator', () => {
       taskType: 'videoInference',
       taskUUID: randomUUID(),
       model: 'google:3@3',
+      width: 1280,
+      height: 720,
       positivePrompt: 'doomed',
       deliveryMethod: 'async',
     };
@@ -328,6 +340,8 @@ describe('RunwareClient against the simulator', () => {
       taskType: 'videoInference',
       taskUUID: randomUUID(),
       model: 'google:3@3',
+      width: 1280,
+      height: 720,
       positivePrompt: 'slow upstream',
       deliveryMethod: 'async',
     };
@@ -349,7 +363,10 @@ describe('RunwareClient against the simulator', () => {
       taskType: 'videoInference',
       taskUUID: randomUUID(),
       model: 'google:3@3',
+      width: 1280,
+      height: 720,
       positivePrompt: 'sync video is refused',
+      deliveryMethod: 'sync',
     };
     const error = (await client()
       .runTask(task)

@@ -34,7 +34,7 @@ describe('ContentClient against the simulated content service', () => {
     expect(videos.length).toBeGreaterThan(0);
     expect(videos.length).toBeLessThan(all.length);
     const textToImage = await content.listModels({ capability: 'io:text-to-image' });
-    expect(textToImage.every((m) => m.capabilities.includes('io:text-to-image'))).toBe(true);
+    expect(textToImage.every((m) => m.capabilities?.includes('io:text-to-image'))).toBe(true);
     const page = await content.listModelsPage({ limit: '5', offset: '5' });
     expect(page).toMatchObject({ total: all.length, limit: 5, offset: 5 });
     expect(page.items.map((m) => m.model)).toEqual(all.slice(5, 10).map((m) => m.model));
@@ -46,21 +46,24 @@ describe('ContentClient against the simulated content service', () => {
     const byAir = await content.getModel('runware:101@1');
     expect(bySlug).toMatchObject({ air: 'runware:101@1', model: 'bfl-flux-1-dev' });
     expect(byAir).toEqual(bySlug);
-    const examples = await content.getExamples('bfl-flux-1-dev', 'io:text-to-image');
+    const examples = await content.getExamples('minimax-hailuo-2-3', 'io:text-to-video');
     expect(examples.length).toBeGreaterThan(0);
-    expect(examples.every((e) => e.capability === 'io:text-to-image')).toBe(true);
-    expect(await content.getExamples('bfl-flux-1-dev', 'io:no-such-capability')).toEqual([]);
-    const pricing = await content.getPricing('runware:101@1');
-    expect(pricing).toMatchObject({ air: 'runware:101@1', category: ['image'] });
+    expect(examples.every((e) => e.capability === 'io:text-to-video')).toBe(true);
+    expect(await content.getExamples('minimax-hailuo-2-3', 'io:no-such-capability')).toEqual([]);
+    const pricing = await content.getPricing('google:3@3');
+    expect(pricing).toMatchObject({ air: 'google:3@3', category: ['video'] });
     expect(typeof pricing?.pricingOverview).toBe('string');
+    // Prices are strings, as Runware publishes them (runware-typescript src/types/content.ts PricingExample).
+    expect((pricing?.pricingExamples as Array<{ price: unknown }>).every((p) => typeof p.price === 'string')).toBe(true);
     const capabilities = await content.listCapabilities();
     expect(capabilities.map((c) => c.id)).toContain('io:text-to-image');
     const creators = await content.listCreators();
     const creator = await content.getCreator(creators[0]!.id);
     expect(creator).toMatchObject({ id: creators[0]!.id, models: expect.any(Array) });
     const collections = await content.listCollections('video');
-    expect(collections.map((c) => c.category)).toEqual(['video']);
-    expect(await content.getCollection(String(collections[0]!.id))).toMatchObject({ category: 'video' });
+    // CollectionMetadata.category is a list (runware-typescript src/types/content.ts).
+    expect(collections.map((c) => c.category)).toEqual([['video']]);
+    expect(await content.getCollection(String(collections[0]!.id))).toMatchObject({ category: ['video'] });
   });
 
   it('answers undefined for what does not exist, and a typed error when the service is unreachable', async () => {
@@ -101,11 +104,14 @@ describe('SchemaClient against the simulated schema service', () => {
   it('reads the registry and resolves a model schema, cached', async () => {
     const schemas = new SchemaClient({ baseUrl: sim.schemasUrl });
     const registry = await schemas.registry();
-    expect(registry['google:3@3']).toEqual({ taskType: 'videoInference', id: 'google-veo-3-1-fast' });
-    expect(registry['runware:101@1']?.taskType).toBe('imageInference');
+    expect(registry.models['google:3@3']).toEqual({ taskType: 'videoInference', id: 'google-veo-3-1-fast' });
+    expect(registry.models['runware:101@1']?.taskType).toBe('imageInference');
+    expect(registry.version).toMatch(/^\d+$/);
+    expect(registry.architectureTaskTypes['flux-1-dev']).toBe('imageInference');
     const resolved = await schemas.resolve('runware:101@1');
-    expect(resolved?.requestSchema.required).toContain('positivePrompt');
-    expect(resolved?.requestSchema.properties).toHaveProperty('width');
+    expect(resolved?.requestSchema?.required).toContain('positivePrompt');
+    expect(resolved?.requestSchema?.properties).toHaveProperty('width');
+    expect(resolved?.documentation).toBe('https://runware.ai/docs/models/bfl-flux-1-dev');
     expect(await schemas.resolve('nobody:0@0')).toBeUndefined();
     await schemas.registry();
     await schemas.resolve('runware:101@1');

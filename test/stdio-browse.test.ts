@@ -63,13 +63,14 @@ describe('stdio server: browse tools with no API key', () => {
     expect(video.isError).toBeFalsy();
     expect(video.structuredContent!.models!.length).toBeGreaterThan(0);
     expect(video.structuredContent!.models!.every((m) => m.category === 'video')).toBe(true);
+    // FLUX.1.1 [pro]'s docs page lists Text to Image (runware.ai/docs/models/bfl-flux-1-1-pro.md).
     const t2i = await call('list_models', { capability: 'io:text-to-image', search: 'flux' });
-    expect(t2i.structuredContent!.models!.map((m) => m.air)).toContain('runware:101@1');
+    expect(t2i.structuredContent!.models!.map((m) => m.air)).toContain('bfl:2@1');
     const byCreator = await call('list_models', { creator: 'google' });
     expect(byCreator.structuredContent!.models!.every((m) => m.creator === 'google')).toBe(true);
     const typo = await call('list_models', { search: 'flxu dev' });
-    expect(typo.structuredContent!.models![0]!.air).toBe('runware:101@1');
-    expect(text(t2i)).toContain('runware:101@1');
+    expect(typo.structuredContent!.models!.map((m) => m.air)).toContain('runware:101@1');
+    expect(text(t2i)).toContain('bfl:2@1');
   });
 
   it('paginates with an opaque cursor that walks every model once', async () => {
@@ -89,29 +90,41 @@ describe('stdio server: browse tools with no API key', () => {
     expect(text(bad)).toMatch(/cursor/);
   });
 
-  it('model_details, model_examples and model_pricing answer from the snapshot', async () => {
-    const details = await call('model_details', { air: 'runware:101@1' });
+  it('model_details, model_examples and model_pricing answer from the snapshot, with where each fact was read', async () => {
+    const details = await call('model_details', { air: 'bfl:2@1' });
     expect(details.structuredContent!.model).toMatchObject({
-      air: 'runware:101@1',
-      name: 'FLUX.1 [dev]',
+      air: 'bfl:2@1',
+      name: 'FLUX.1.1 [pro]',
       creator: 'black-forest-labs',
+      checked: expect.stringMatching(/^checked against .*runware\.ai\/docs\/models\/bfl-flux-1-1-pro\.md.* on 2026-12-01/),
     });
-    const examples = await call('model_examples', { air: 'bfl-flux-1-dev' });
-    expect((examples.structuredContent!.examples as unknown[]).length).toBeGreaterThan(0);
+    expect(text(details)).toMatch(/Facts checked against runware\.ai\/docs\/models\/bfl-flux-1-1-pro\.md/);
+    // A real example from the model's docs page, with the output it produced.
+    const examples = await call('model_examples', { air: 'minimax-hailuo-2-3' });
+    const example = (examples.structuredContent!.examples as Array<{ asset: string }>)[0]!;
+    expect(example.asset).toMatch(/^https:\/\/vm\.runware\.ai\//);
     const pricing = await call('model_pricing', { air: 'google:3@3' });
     expect(pricing.structuredContent).toMatchObject({
       air: 'google:3@3',
-      pricingOverview: expect.any(String),
+      pricingOverview: 'Each generation will cost $0.1/s for 1080p, or $0.15/s for 1080p with audio.',
+      from: 'snapshot',
     });
-    expect(
-      (pricing.structuredContent!.pricingExamples as Array<{ price: number }>)[0]!.price,
-    ).toBeGreaterThan(0);
+    // As Runware publishes them: strings, plus the amount where it is one.
+    expect(pricing.structuredContent!.pricingExamples).toContainEqual({
+      configuration: '4K · 8s (with audio)',
+      price: '$2.80',
+      usd: 2.8,
+    });
+    const identityOnly = await call('model_details', { air: 'runware:35@14' });
+    expect(text(identityOnly)).toMatch(/not checked against a Runware page: identity fields only/);
   });
 
   it('list_capabilities returns the taxonomy, filterable by family', async () => {
     const all = await call('list_capabilities');
     const caps = all.structuredContent!.capabilities as Array<{ id: string; label: string }>;
-    expect(caps.length).toBeGreaterThanOrEqual(30);
+    expect(caps.length).toBeGreaterThanOrEqual(20);
+    // Labels as Runware's pages write them: TTS models are "Text to Audio".
+    expect(caps).toContainEqual({ id: 'io:text-to-audio', label: 'Text to Audio' });
     const io = await call('list_capabilities', { kind: 'io' });
     expect(
       (io.structuredContent!.capabilities as Array<{ id: string }>).every((c) => c.id.startsWith('io:')),
@@ -130,8 +143,10 @@ describe('stdio server: browse tools with no API key', () => {
     };
     for (const field of ['taskType', 'taskUUID', 'webhookURL', 'deliveryMethod', 'includeCost'])
       expect(schema.properties).not.toHaveProperty(field);
-    expect(schema.required).toContain('positivePrompt');
-    expect(schema.properties.width).toMatchObject({ type: 'integer', minimum: 128, maximum: 2048 });
+    // FLUX.1 [dev]'s parameter types as Runware's SDK generates them (flux-1-dev architecture).
+    expect(schema.required).toEqual(expect.arrayContaining(['positivePrompt', 'width', 'height', 'model']));
+    expect(schema.properties.inputs).toMatchObject({ properties: { seedImage: {}, maskImage: {} } });
+    expect(text(result)).toMatch(/generic parameter types of Runware's SDK/);
   });
 
   it('lists every model schema as a resource and reads one', async () => {
@@ -143,8 +158,9 @@ describe('stdio server: browse tools with no API key', () => {
     const schema = JSON.parse(String((read.contents[0] as { text: string }).text)) as {
       properties: Record<string, unknown>;
     };
-    expect(schema.properties).toHaveProperty('duration');
+    expect(schema.properties).toHaveProperty('outputFormat');
     expect(schema.properties).not.toHaveProperty('taskUUID');
+    expect(JSON.stringify(schema)).toContain('3840'); // the documented 4K size
     await expect(s.client.readResource({ uri: 'runware://models/nope%3A1%401/schema' })).rejects.toThrow(
       /Unknown resource/,
     );
@@ -181,7 +197,7 @@ describe('stdio server: bad input gets clear errors and the server keeps answeri
 
   it('key-holding tools explain how to set RUNWARE_API_KEY', async () => {
     for (const [name, args] of [
-      ['run', { model: 'runware:101@1', positivePrompt: 'x' }],
+      ['run', { model: 'runware:101@1', positivePrompt: 'x', width: 512, height: 512 }],
       ['get_task_details', { taskUUID: '00000000-0000-4000-8000-000000000000' }],
       ['model_search', { search: 'flux' }],
       ['media_storage', { media: 'https://example.com/a.png' }],

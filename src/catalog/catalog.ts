@@ -72,7 +72,8 @@ export class Catalog {
   };
   private readonly bundled: Map<string, ModelFile>;
   private revalidation: Promise<void> | undefined;
-  private liveDownUntil = 0;
+  /** Per service: after a failure it is left alone a while (a run must not wait on a dead service each time). */
+  private readonly downUntil = { content: 0, schemas: 0 };
   /** Revalidation counts what it had to skip: odd upstream records never abort it. */
   readonly skipped: string[] = [];
 
@@ -153,24 +154,29 @@ export class Catalog {
       .map((x) => x.m);
   }
 
-  /** Whether the live services may be asked now (not offline, not failing a moment ago). */
-  private liveNow(): CatalogOptions['live'] {
-    return Date.now() < this.liveDownUntil ? undefined : this.options.live;
+  /** The live content service, unless offline or it failed a moment ago. */
+  private content(): ContentClient | undefined {
+    return Date.now() < this.downUntil.content ? undefined : this.options.live?.content;
   }
 
-  private liveFailed(error: unknown, what: string): void {
-    this.liveDownUntil = Date.now() + LIVE_BACKOFF_MS;
-    this.options.logger?.debug({ err: (error as Error).message }, `${what}: the live service did not answer`);
+  /** The live schema service, unless offline or it failed a moment ago. */
+  private schemas(): SchemaClient | undefined {
+    return Date.now() < this.downUntil.schemas ? undefined : this.options.live?.schemas;
+  }
+
+  private failed(service: 'content' | 'schemas', error: unknown, what: string): void {
+    this.downUntil[service] = Date.now() + LIVE_BACKOFF_MS;
+    this.options.logger?.debug({ err: (error as Error).message }, `${what}: the ${service} service did not answer`);
   }
 
   /** Runware's registry (AIR -> taskType, architecture and modality maps), cached with its ETag; undefined offline. */
   async registry(): Promise<RegistryData | undefined> {
-    const live = this.liveNow();
-    if (!live) return undefined;
+    const schemas = this.schemas();
+    if (!schemas) return undefined;
     try {
-      return await live.schemas.registry();
+      return await schemas.registry();
     } catch (error) {
-      this.liveFailed(error, 'registry');
+      this.failed('schemas', error, 'registry');
       return undefined;
     }
   }
@@ -188,15 +194,15 @@ export class Catalog {
    * Undefined when Runware publishes no schema for the model: then Runware alone validates the request.
    */
   async requestSchema(air: string): Promise<ResolvedRequestSchema | undefined> {
-    const live = this.liveNow();
-    if (live) {
+    const schemas = this.schemas();
+    if (schemas) {
       try {
-        const resolved = await live.schemas.resolve(air);
+        const resolved = await schemas.resolve(air);
         return resolved?.requestSchema
           ? { schema: resolved.requestSchema as JsonSchema, from: 'live', strict: true }
           : undefined;
       } catch (error) {
-        this.liveFailed(error, 'schema');
+        this.failed('schemas', error, 'schema');
       }
     }
     const local = this.getModel(air);
@@ -206,12 +212,12 @@ export class Catalog {
 
   /** A model's examples: the content service's when it answers, else the snapshot's. */
   async examples(model: ModelFile): Promise<ModelExample[]> {
-    const live = this.liveNow();
-    if (live) {
+    const content = this.content();
+    if (content) {
       try {
-        return ((await live.content.getExamples(model.model)) as unknown[]).filter(isExample);
+        return ((await content.getExamples(model.model)) as unknown[]).filter(isExample);
       } catch (error) {
-        this.liveFailed(error, 'examples');
+        this.failed('content', error, 'examples');
       }
     }
     return model.examples ?? [];
@@ -221,10 +227,10 @@ export class Catalog {
   async prices(
     model: ModelFile,
   ): Promise<Pick<ModelFile, 'pricingOverview' | 'pricingExamples'> & { from: 'live' | 'snapshot' }> {
-    const live = this.liveNow();
-    if (live) {
+    const content = this.content();
+    if (content) {
       try {
-        const answer = await live.content.getPricing(model.model);
+        const answer = await content.getPricing(model.model);
         if (answer) {
           return {
             from: 'live',
@@ -237,7 +243,7 @@ export class Catalog {
           };
         }
       } catch (error) {
-        this.liveFailed(error, 'pricing');
+        this.failed('content', error, 'pricing');
       }
     }
     return {
@@ -252,13 +258,13 @@ export class Catalog {
    * lacks are added. A record that cannot be used is skipped and counted, never aborting the rest. Never throws.
    */
   revalidate(): Promise<void> {
-    const live = this.liveNow();
-    if (!live) return Promise.resolve();
+    const content = this.content();
+    if (!content) return Promise.resolve();
     this.revalidation ??= (async () => {
       try {
         const [models, capabilities, registry] = await Promise.all([
-          live.content.listModels(),
-          live.content.listCapabilities(),
+          content.listModels(),
+          content.listCapabilities(),
           this.registry(),
         ]);
         if (models.length === 0) return;
@@ -280,7 +286,7 @@ export class Catalog {
           'catalog revalidated from the content service',
         );
       } catch (error) {
-        this.liveFailed(error, 'catalog revalidation');
+        this.failed('content', error, 'catalog revalidation');
       } finally {
         this.revalidation = undefined;
       }

@@ -111,9 +111,14 @@ export interface Creator {
 /** A model's display name: its name, else its slug (a record read from no page has no name). */
 export const nameOf = (m: Pick<ModelFile, 'name' | 'model'>) => m.name ?? m.model;
 
-/** One line saying where the record's facts were checked, or that they were not. */
+/**
+ * One line saying which Runware pages (or live service) the record's facts were checked against, and when; or
+ * that none was: then only the identity from the SDK's model list is known.
+ */
 export function provenanceLine(m: Pick<ModelFile, 'sources'>): string {
-  const pages = (m.sources ?? []).filter((s) => s.fields.length > 0);
+  const pages = (m.sources ?? []).filter(
+    (s) => s.fields.length > 0 && /^https?:\/\//.test(s.url) && !s.url.includes('github.com/'),
+  );
   if (pages.length === 0) return 'not checked against a Runware page: identity fields only';
   const dates = [...new Set(pages.map((s) => s.read))].sort();
   return `checked against ${pages.map((s) => s.url.replace(/^https:\/\//, '')).join(', ')} on ${dates.join(', ')}`;

@@ -1,5 +1,5 @@
 import type { Catalog } from '../catalog/catalog.js';
-import type { ModelFile } from '../catalog/model-record.js';
+import { type ModelFile, nameOf } from '../catalog/model-record.js';
 import { ToolFailure } from './tool-result.js';
 
 /** Finds a catalog model by AIR or slug, or fails with the closest matches so the agent can retry. */
@@ -8,7 +8,7 @@ export function resolveModel(catalog: Catalog, id: string): ModelFile {
   if (model) return model;
   const close = catalog.suggest(id);
   const hint = close.length
-    ? ` Closest matches: ${close.map((m) => `${m.air} (${m.name})`).join(', ')}.`
+    ? ` Closest matches: ${close.map((m) => `${m.air} (${nameOf(m)})`).join(', ')}.`
     : ' Use list_models to search the catalog.';
   throw new ToolFailure(`Unknown model "${id}".${hint}`);
 }
@@ -16,7 +16,7 @@ export function resolveModel(catalog: Catalog, id: string): ModelFile {
 /** JSON Schema of a catalog model record (content-service field names), shared by the browse tools. */
 export const MODEL_RECORD_SCHEMA = {
   type: 'object',
-  required: ['model', 'air', 'name', 'creator', 'category', 'taskType', 'capabilities', 'status'],
+  required: ['model', 'air', 'name', 'category', 'taskType', 'capabilities', 'checked'],
   properties: {
     model: { type: 'string', description: 'slug id' },
     air: { type: 'string', description: 'model identifier to pass to run' },
@@ -32,6 +32,7 @@ export const MODEL_RECORD_SCHEMA = {
     description: { type: 'string' },
     coverImage: { type: 'string' },
     pricingOverview: { type: 'string' },
+    checked: { type: 'string', description: 'which Runware pages the facts were checked against, and when' },
   },
 } as const;
 

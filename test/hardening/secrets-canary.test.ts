@@ -22,7 +22,7 @@ const ENV = {
   LOG_LEVEL: 'debug',
 };
 const IMAGE = { model: 'runware:101@1', positivePrompt: 'a canary in a coal mine', width: 512, height: 512 };
-const VIDEO = { model: 'google:3@3', positivePrompt: 'a canary flying', duration: 4 };
+const VIDEO = { model: 'google:3@3', positivePrompt: 'a canary flying', width: 1280, height: 720, duration: 4 };
 
 let sim: SimulatorProcess;
 /** Everything searched, by category: each entry is one place (a log, a response, a file, a Redis key). */
@@ -48,6 +48,8 @@ const video = () => ({
   taskType: 'videoInference',
   taskUUID: randomUUID(),
   model: 'google:3@3',
+  width: 1280,
+  height: 720,
   positivePrompt: 'ran elsewhere',
   deliveryMethod: 'async',
   includeCost: true,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRedis } from './redis-server.js';
+import { runwareEnv } from './stdio-client.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
@@ -45,10 +46,8 @@ export async function startHostedServer(options: {
     {
       env: {
         ...process.env,
-        RUNWARE_API_URL: options.apiUrl,
-        RUNWARE_OFFLINE: '1',
         LOG_LEVEL: 'debug',
-        ...options.env,
+        ...runwareEnv({ RUNWARE_API_URL: options.apiUrl, ...options.env }),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },

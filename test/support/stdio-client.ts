@@ -15,6 +15,21 @@ export interface StdioSession {
   close(): Promise<void>;
 }
 
+/**
+ * The simulator plays all three Runware services: given its inference URL (`<base>/v1`), the content and schema
+ * services are `<base>/content` and `<base>/schemas`, and the server runs online against them, live first as
+ * against Runware. Without one it runs offline on the bundled snapshot.
+ */
+export function runwareEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const base = /^(.*)\/v1$/.exec(env.RUNWARE_API_URL ?? '')?.[1];
+  const online = base
+    ? { RUNWARE_CONTENT_URL: `${base}/content`, RUNWARE_SCHEMAS_URL: `${base}/schemas` }
+    : { RUNWARE_OFFLINE: '1' };
+  return Object.fromEntries(
+    Object.entries({ ...online, ...env }).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+}
+
 /** Spawns the built CLI as a real stdio child and connects the official SDK client to it. */
 export async function connectStdio(
   env: Record<string, string> = {},
@@ -26,10 +41,9 @@ export async function connectStdio(
     args: [CLI],
     env: {
       ...getDefaultEnvironment(),
-      RUNWARE_OFFLINE: '1',
       RUNWARE_MCP_DATA_DIR: dataDir,
       LOG_LEVEL: 'debug',
-      ...env,
+      ...runwareEnv(env),
     },
     stderr: 'pipe',
   });
