@@ -66,7 +66,9 @@ const readingOf = (slug: string): Reading | undefined => {
 };
 const priceRuleOf = (
   slug: string,
-): (PriceRule & { notes?: string; unreproducible?: Array<{ configuration: string; why: string }> }) | undefined => {
+):
+  | (PriceRule & { notes?: string; unreproducible?: Array<{ configuration: string; why: string }> })
+  | undefined => {
   const file = join(SOURCES, 'prices', `${slug}.json`);
   return existsSync(file) ? readJson(file) : undefined;
 };
@@ -472,7 +474,9 @@ function build(): void {
           : []),
         ...(r?.gaps ?? []),
         ...(resolved?.skippedRules.map((rule) => `rule not encoded in the schema: ${rule}`) ?? []),
-        ...(rule?.unreproducible ?? []).map((u) => `price "${u.configuration}" not reproduced by the rule: ${u.why}`),
+        ...(rule?.unreproducible ?? []).map(
+          (u) => `price "${u.configuration}" not reproduced by the rule: ${u.why}`,
+        ),
       ],
     };
     if (r && Object.keys(f).length) report.withPage++;

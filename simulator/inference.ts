@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { priceTask } from './billing.js';
+import { type PriceLine, priceTask } from './billing.js';
 import { deliveryOf, type SimData, type SimModel } from './fixtures.js';
 import { MIME, renderGlb, renderMp4, renderPng, renderSvg, renderWav } from './media.js';
 import { keyIdOf, type SimState, type StoredTask } from './state.js';
@@ -131,7 +131,8 @@ function runOne(
   if (problems.length > 0) throw new TaskFailure(400, problems[0]!);
   const async = deliveryMethodOf(model, task) === 'async';
   const results = renderResults(ctx, task, sentType);
-  const cost = priceTask(model?.price, task, {
+  const lines = (model && ctx.state.priceOverrides.get(model.record.air)) as PriceLine[] | undefined;
+  const cost = priceTask(lines ?? model?.price, task, {
     ...(model?.textPath ? { textPath: model.textPath } : {}),
     usage: (results[0]?.usage as { promptTokens?: number; completionTokens?: number } | undefined) ?? {},
   });

@@ -208,6 +208,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
           ? sendJson(res, 200, { keyId, balance: account.balance })
           : sendJson(res, 404, { error: 'unknown key' });
       }
+      case 'prices':
+        // Runware changing a model's price: {air, price: PriceLine[]} (billing.ts)
+        state.priceOverrides.set(String(body.air), body.price as unknown[]);
+        return sendJson(res, 200, { air: body.air });
       case 'requests':
         return sendJson(res, 200, state.requests);
       case 'charges':

@@ -67,6 +67,8 @@ export class SimState {
   readonly requests: Array<{ keyId: string | null; at: string; dryRun: boolean; tasks: unknown[] }> = [];
   readonly media = new Map<string, { body: Buffer; mime: string }>();
   readonly uploadedModels = new Map<string, Record<string, unknown>>();
+  /** Prices set through the admin API (Runware changing a price): AIR -> price lines, over the fixture's. */
+  readonly priceOverrides = new Map<string, unknown[]>();
   faults: Faults = noFaults();
 
   constructor(
@@ -82,6 +84,7 @@ export class SimState {
     this.charges.length = 0;
     this.requests.length = 0;
     this.media.clear();
+    this.priceOverrides.clear();
     this.faults = noFaults();
     for (const key of this.initialKeys) this.addKey(key, this.initialBalance);
   }

@@ -84,7 +84,13 @@ describe('two replicas sharing Redis', () => {
     });
     const video = await onA.callTool({
       name: 'run',
-      arguments: { model: 'google:3@3', positivePrompt: 'survives a crash', width: 1280, height: 720, duration: 4 },
+      arguments: {
+        model: 'google:3@3',
+        positivePrompt: 'survives a crash',
+        width: 1280,
+        height: 720,
+        duration: 4,
+      },
     });
     expect(video.structuredContent).toMatchObject({ status: 'processing' });
     const videoUUID = (video.structuredContent as { taskUUID: string }).taskUUID;

@@ -96,7 +96,9 @@ describe('stdio server: browse tools with no API key', () => {
       air: 'bfl:2@1',
       name: 'FLUX.1.1 [pro]',
       creator: 'black-forest-labs',
-      checked: expect.stringMatching(/^checked against .*runware\.ai\/docs\/models\/bfl-flux-1-1-pro\.md.* on 2026-12-01/),
+      checked: expect.stringMatching(
+        /^checked against .*runware\.ai\/docs\/models\/bfl-flux-1-1-pro\.md.* on 2026-12-01/,
+      ),
     });
     expect(text(details)).toMatch(/Facts checked against runware\.ai\/docs\/models\/bfl-flux-1-1-pro\.md/);
     // A real example from the model's docs page, with the output it produced.

@@ -166,7 +166,10 @@ export class Catalog {
 
   private failed(service: 'content' | 'schemas', error: unknown, what: string): void {
     this.downUntil[service] = Date.now() + LIVE_BACKOFF_MS;
-    this.options.logger?.debug({ err: (error as Error).message }, `${what}: the ${service} service did not answer`);
+    this.options.logger?.debug(
+      { err: (error as Error).message },
+      `${what}: the ${service} service did not answer`,
+    );
   }
 
   /** Runware's registry (AIR -> taskType, architecture and modality maps), cached with its ETag; undefined offline. */

@@ -16,7 +16,13 @@ const KEY = 'rw-durability-key-3e7f1a9c';
 const KEK = randomBytes(32).toString('base64');
 /** Long enough for the server to be killed while it polls, short enough to finish after the restart. */
 const ASYNC_DELAY_MS = 6000;
-const VIDEO = { model: 'google:3@3', positivePrompt: 'a lighthouse that survives the storm', width: 1280, height: 720, duration: 4 };
+const VIDEO = {
+  model: 'google:3@3',
+  positivePrompt: 'a lighthouse that survives the storm',
+  width: 1280,
+  height: 720,
+  duration: 4,
+};
 
 let sim: SimulatorProcess;
 const outcome: Record<string, { ok: boolean; charges: number; records: number; detail?: string }> = {};

@@ -22,7 +22,13 @@ const ENV = {
   LOG_LEVEL: 'debug',
 };
 const IMAGE = { model: 'runware:101@1', positivePrompt: 'a canary in a coal mine', width: 512, height: 512 };
-const VIDEO = { model: 'google:3@3', positivePrompt: 'a canary flying', width: 1280, height: 720, duration: 4 };
+const VIDEO = {
+  model: 'google:3@3',
+  positivePrompt: 'a canary flying',
+  width: 1280,
+  height: 720,
+  duration: 4,
+};
 
 let sim: SimulatorProcess;
 /** Everything searched, by category: each entry is one place (a log, a response, a file, a Redis key). */

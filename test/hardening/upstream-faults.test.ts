@@ -23,7 +23,13 @@ const ENV = {
 /** Every error must say what to do next. */
 const ACTIONABLE = /try again|retry|get_task_details|run it again|new key|reconnect|top up/i;
 const IMAGE = { model: 'runware:101@1', positivePrompt: 'a lighthouse in a gale', width: 512, height: 512 };
-const VIDEO = { model: 'google:3@3', positivePrompt: 'waves on a breakwater', width: 1280, height: 720, duration: 4 };
+const VIDEO = {
+  model: 'google:3@3',
+  positivePrompt: 'waves on a breakwater',
+  width: 1280,
+  height: 720,
+  duration: 4,
+};
 
 let sim: SimulatorProcess;
 const kinds = new Set<string>();

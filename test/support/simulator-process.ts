@@ -19,6 +19,8 @@ export interface SimulatorProcess {
     charges(): Promise<Array<{ taskUUID: string; keyId: string; cost: number }>>;
     balance(key: string): Promise<number>;
     reset(): Promise<void>;
+    /** Changes a model's price (Runware's, not ours): price lines as simulator/billing.ts reads them. */
+    setPrice(air: string, price: Array<Record<string, unknown>>): Promise<void>;
   };
   stop(): Promise<void>;
 }
@@ -72,6 +74,7 @@ export async function spawnSimulator(options: SpawnSimulatorOptions): Promise<Si
     stderr: () => err,
     admin: {
       faults: async (faults) => void (await call('POST', 'faults', faults)),
+      setPrice: async (air, price) => void (await call('POST', 'prices', { air, price })),
       revoke: async (key) => void (await call('POST', 'revoke', { key })),
       addKey: async (key, balance) => void (await call('POST', 'keys', { key, balance })),
       requests: () => call('GET', 'requests') as never,
