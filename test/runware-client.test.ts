@@ -17,8 +17,6 @@ const image = (extra: Record<string, unknown> = {}) => ({
   taskType: 'imageInference',
   taskUUID: randomUUID(),
   model: 'runware:101@1',
-  width: 512,
-  height: 512,
   positivePrompt: 'a red fox in snow',
   width: 1024,
   height: 1024,

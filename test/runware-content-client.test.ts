@@ -55,7 +55,7 @@ describe('ContentClient against the simulated content service', () => {
     expect(typeof pricing?.pricingOverview).toBe('string');
     // Prices are strings, as Runware publishes them (runware-typescript src/types/content.ts PricingExample).
     expect(
-      (pricing?.pricingExamples as Array<{ price: unknown }>).every((p) => typeof p.price === 'string'),
+      (pricing!.pricingExamples as Array<{ price: unknown }>).every((p) => typeof p.price === 'string'),
     ).toBe(true);
     const capabilities = await content.listCapabilities();
     expect(capabilities.map((c) => c.id)).toContain('io:text-to-image');
