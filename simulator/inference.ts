@@ -44,8 +44,6 @@ const INFERENCE = new Set([
 ]);
 /** Without a schema that says otherwise, upstream delivers these only asynchronously. */
 const ASYNC_ONLY = new Set(['videoInference', '3dInference', 'training']);
-/** Community models (the Civitai mirror) run as imageInference without a published per-model schema. */
-const COMMUNITY_AIR = /^civitai:\d+@\d+$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOCS = 'https://runware.ai/docs/platform/errors';
 
@@ -242,8 +240,9 @@ function failTask(
 }
 
 /**
- * The model a task names: a fixture (curated or reachable by AIR only) or a community AIR, which Runware runs as
- * imageInference without a per-model schema. Unknown models and taskType mismatches are refused as upstream does.
+ * The model a task names: a fixture (curated or reachable by AIR only) or a community model of the mirror (or one
+ * uploaded), which Runware runs as imageInference without a per-model schema. Unknown models and taskType
+ * mismatches are refused as upstream does.
  */
 function resolveModel(ctx: InferenceContext, task: Task): SimModel | undefined {
   if (task.model === undefined) {
@@ -258,7 +257,8 @@ function resolveModel(ctx: InferenceContext, task: Task): SimModel | undefined {
   }
   const id = String(task.model);
   const model = ctx.data.byAir.get(id) ?? ctx.data.bySlug.get(id);
-  const community = !model && (COMMUNITY_AIR.test(id) || ctx.state.uploadedModels.has(id));
+  const community =
+    !model && (ctx.data.community.some((m) => m.air === id) || ctx.state.uploadedModels.has(id));
   if (!model && !community) {
     throw fail(400, 'invalidModel', `The model '${id}' does not exist or is not available.`, {
       parameter: 'model',

@@ -208,9 +208,7 @@ export class Catalog {
         this.failed('schemas', error, 'schema');
       }
     }
-    const local = this.getModel(air);
-    if (!local?.requestSchema) return undefined;
-    return { schema: local.requestSchema, from: 'snapshot', strict: local.schemaSource?.kind === 'runware' };
+    return this.snapshotSchema(air);
   }
 
   /** A model's examples: the content service's when it answers, else the snapshot's. */
@@ -254,6 +252,13 @@ export class Catalog {
       ...(model.pricingOverview ? { pricingOverview: model.pricingOverview } : {}),
       ...(model.pricingExamples ? { pricingExamples: model.pricingExamples } : {}),
     };
+  }
+
+  /** The snapshot's request schema of a model, whatever the live service says (for showing, not validating). */
+  snapshotSchema(air: string): ResolvedRequestSchema | undefined {
+    const local = this.getModel(air);
+    if (!local?.requestSchema) return undefined;
+    return { schema: local.requestSchema, from: 'snapshot', strict: local.schemaSource?.kind === 'runware' };
   }
 
   /**
