@@ -249,7 +249,7 @@ function page(uid: string, params: Record<string, unknown>, csrf: string, error?
   <main>
     <h1><span aria-hidden="true">◆</span> Connect Runware</h1>
     <p><strong>${client}</strong> wants to generate images, video and audio with your Runware account.</p>
-    ${connected ? `<p class="notice">This browser is signed in with the key ending in <strong>…${escapeHtml(String(connected))}</strong>. Not yours? Paste your own key: it gets a connection of its own.</p>` : ''}
+    ${connected ? `<p class="notice">This browser is signed in with the key ending in <strong class="key">…${escapeHtml(String(connected))}</strong>. Not yours? Paste your own key: it gets a connection of its own.</p>` : ''}
     ${destination ? `<p class="help">After you connect you go back to <strong>${escapeHtml(destination)}</strong>. Continue only if you started this from that app.</p>` : ''}
     <form method="post" action="/interaction/${encodeURIComponent(uid)}" novalidate>
       <label for="apiKey">Runware API key</label>

@@ -59,7 +59,7 @@ export function layout(title: string, body: string, nonce: string): string {
   input[type=password] { width: 100%; padding: .7rem; border-radius: 8px; border: 1px solid #3a3f4d; background: #0d0f14; color: inherit; font: inherit; }
   input:focus, button:focus { outline: 3px solid #7c5cff; outline-offset: 2px; }
   .help { font-size: .85rem; color: #aab0bf; } a { color: #a48bff; }
-  .notice { padding: .7rem; border-radius: 8px; background: #2a2340; }
+  .notice { padding: .7rem; border-radius: 8px; background: #2a2340; } .key { white-space: nowrap; }
   .error { color: #ff8a8a; font-weight: 600; }
   code { font-size: .9em; }
   button { margin-top: 1rem; width: 100%; padding: .8rem; border: 0; border-radius: 8px; background: #7c5cff; color: #fff; font: inherit; font-weight: 700; cursor: pointer; }

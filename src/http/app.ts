@@ -133,7 +133,7 @@ export function createApp(options: AppOptions) {
     if (!refused) return toProvider(c);
     const page = messagePage('Too many sign-in attempts', [
       refused.status === 429
-        ? `Too many sign-in attempts from your network. Wait ${refused.retryAfter} seconds, then connect again from your app.`
+        ? `Too many sign-in attempts from your network. Wait ${waitFor(refused.retryAfter)}, then connect again from your app.`
         : 'The server cannot start a sign-in right now. Try again in a moment.',
     ]);
     return c.html(page.html, refused.status, { ...page.headers, 'retry-after': String(refused.retryAfter) });
@@ -202,6 +202,9 @@ export function createApp(options: AppOptions) {
   };
   return { listener, close: () => mcp.close() };
 }
+
+const waitFor = (seconds: number) =>
+  seconds < 90 ? `${seconds} seconds` : `about ${Math.round(seconds / 60)} minutes`;
 
 function send(c: Context, result: PageResult, secure: boolean) {
   for (const name of result.clearCookies ?? []) {
