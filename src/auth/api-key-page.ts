@@ -47,7 +47,6 @@ export function createApiKeyPage(deps: ApiKeyPageDeps) {
   const maxAttempts = deps.maxAttempts ?? API_KEY_FORM_LIMIT;
   const windowSeconds = deps.windowSeconds ?? API_KEY_FORM_WINDOW_SECONDS;
   const csrf = createCsrfTokens(deps.store);
-  const newCsrf = csrf.issue;
 
   async function show(req: IncomingMessage, res: ServerResponse, uid: string): Promise<PageResult> {
     const details = await deps.provider.interactionDetails(req, res).catch(() => undefined);
@@ -56,7 +55,7 @@ export function createApiKeyPage(deps: ApiKeyPageDeps) {
       { prompt: details.prompt.name, reasons: details.prompt.reasons },
       'authorization interaction',
     );
-    return page(uid, await pageParams(details), await newCsrf(uid));
+    return page(uid, await pageParams(details), await csrf.issue(uid));
   }
 
   async function submit(
@@ -74,7 +73,7 @@ export function createApiKeyPage(deps: ApiKeyPageDeps) {
       const limited = page(
         uid,
         details.params,
-        await newCsrf(uid),
+        await csrf.issue(uid),
         'Too many attempts from your network. Wait a few minutes and try again.',
       );
       return {
@@ -88,7 +87,7 @@ export function createApiKeyPage(deps: ApiKeyPageDeps) {
         ...page(
           uid,
           details.params,
-          await newCsrf(uid),
+          await csrf.issue(uid),
           'This form expired or was already used. Paste your key again.',
         ),
         status: 403,
@@ -100,14 +99,14 @@ export function createApiKeyPage(deps: ApiKeyPageDeps) {
         ...page(
           uid,
           details.params,
-          await newCsrf(uid),
+          await csrf.issue(uid),
           'That does not look like a Runware API key. Copy it again from my.runware.ai.',
         ),
         status: 400,
       };
     }
     const problem = await checkKey(apiKey);
-    if (problem) return { ...page(uid, details.params, await newCsrf(uid), problem), status: 400 };
+    if (problem) return { ...page(uid, details.params, await csrf.issue(uid), problem), status: 400 };
 
     const accountId = ownerIdFor(apiKey, deps.ownerPepper);
     // Another person's key in a browser signed in as someone else: a session of their own, so the browser's

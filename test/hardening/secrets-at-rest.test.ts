@@ -82,18 +82,18 @@ function stringsIn(text: string): string[] {
 }
 
 describe.each(STORE_ENGINES)('secrets at rest on the %s store', (engine) => {
-  describe('1. a copy of the store alone gives no working session, token or key', () => {
-    let store: Awaited<ReturnType<typeof openStoreFor>>;
-    let server: HostedServer;
-    beforeAll(async () => {
-      store = await openStoreFor(engine);
-      server = await store.start();
-    });
-    afterAll(async () => {
-      await server?.stop();
-      await store?.stop();
-    });
+  let store: Awaited<ReturnType<typeof openStoreFor>>;
+  let server: HostedServer;
+  beforeAll(async () => {
+    store = await openStoreFor(engine);
+    server = await store.start();
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await store?.stop();
+  });
 
+  describe('1. a copy of the store alone gives no working session, token or key', () => {
     it('holds no cookie, session, interaction, registration or token value in a usable form', async () => {
       const client = await registerClient(server.url);
       const confidential = await registerClient(server.url, {
@@ -192,17 +192,6 @@ describe.each(STORE_ENGINES)('secrets at rest on the %s store', (engine) => {
   });
 
   describe('5. a dead grant takes its wrapped key with it', () => {
-    let store: Awaited<ReturnType<typeof openStoreFor>>;
-    let server: HostedServer;
-    beforeAll(async () => {
-      store = await openStoreFor(engine);
-      server = await store.start();
-    });
-    afterAll(async () => {
-      await server?.stop();
-      await store?.stop();
-    });
-
     /** Signs in and answers the grant id of the one wrapped key the sign-in added. */
     async function signInWithGrant() {
       const client = await registerClient(server.url);

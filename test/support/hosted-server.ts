@@ -93,8 +93,13 @@ function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   });
 }
 
-/** A raw 2025-era `tools/list` POST with a bearer token: for tests that check HTTP status and headers. */
-export function postToolsList(mcpUrl: string, accessToken: string): Promise<Response> {
+/** One raw 2025-era (stateless) JSON-RPC request with a bearer token. */
+function postRequest(
+  mcpUrl: string,
+  accessToken: string,
+  method: string,
+  params?: unknown,
+): Promise<Response> {
   return fetch(mcpUrl, {
     method: 'POST',
     headers: {
@@ -103,8 +108,13 @@ export function postToolsList(mcpUrl: string, accessToken: string): Promise<Resp
       accept: 'application/json, text/event-stream',
       'mcp-protocol-version': '2025-06-18',
     },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, ...(params ? { params } : {}) }),
   });
+}
+
+/** A raw `tools/list` POST with a bearer token: for tests that check HTTP status and headers. */
+export function postToolsList(mcpUrl: string, accessToken: string): Promise<Response> {
+  return postRequest(mcpUrl, accessToken, 'tools/list');
 }
 
 /** A 2025-era stateless `tools/call` with a bearer token; answers the HTTP status and the tool result (if any). */
@@ -122,16 +132,7 @@ export async function callToolRaw(
     structuredContent?: Record<string, unknown>;
   };
 }> {
-  const res = await fetch(mcpUrl, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${accessToken}`,
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2025-06-18',
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }),
-  });
+  const res = await postRequest(mcpUrl, accessToken, 'tools/call', { name, arguments: args });
   const text = await res.text();
   // JSON, or an SSE stream whose data line carries the response.
   const json = res.headers.get('content-type')?.includes('text/event-stream')
