@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { Logger } from '../config/logger.js';
@@ -6,8 +5,10 @@ import { RunwareClient } from '../runware/client.js';
 import { RunwareError } from '../runware/errors.js';
 import type { Store } from '../store/store.js';
 import { ownerIdFor } from '../tasks/owner.js';
-import { escapeHtml, MCP_SCOPE, REFRESH_TOKEN_TTL } from './authorization-server.js';
+import { MCP_SCOPE, REFRESH_TOKEN_TTL } from './authorization-server.js';
+import { createCsrfTokens } from './csrf.js';
 import type { KeyVault } from './key-vault.js';
+import { escapeHtml, layout, messagePage, newNonce, pageHeaders } from './page-layout.js';
 
 export interface ApiKeyPageDeps {
   provider: Provider;
@@ -22,14 +23,17 @@ export interface ApiKeyPageDeps {
   windowSeconds?: number;
 }
 
-interface PageResult {
+export interface PageResult {
   status: number;
   html?: string;
   redirect?: string;
   headers: Record<string, string>;
+  /** Cookies the browser must drop (the previous person's login session, when another key signs in). */
+  clearCookies?: string[];
 }
 
-const CSRF_TTL = 30 * 60;
+type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+
 /** Default limit of the form: attempts per client IP per window (every POST counts, right key or wrong). */
 export const API_KEY_FORM_LIMIT = 10;
 export const API_KEY_FORM_WINDOW_SECONDS = 600;
@@ -42,6 +46,7 @@ const API_KEY_SHAPE = /^[\x21-\x7e]{8,512}$/;
 export function createApiKeyPage(deps: ApiKeyPageDeps) {
   const maxAttempts = deps.maxAttempts ?? API_KEY_FORM_LIMIT;
   const windowSeconds = deps.windowSeconds ?? API_KEY_FORM_WINDOW_SECONDS;
+  const csrf = createCsrfTokens(deps.store);
 
   async function show(req: IncomingMessage, res: ServerResponse, uid: string): Promise<PageResult> {
     const details = await deps.provider.interactionDetails(req, res).catch(() => undefined);
@@ -50,7 +55,7 @@ export function createApiKeyPage(deps: ApiKeyPageDeps) {
       { prompt: details.prompt.name, reasons: details.prompt.reasons },
       'authorization interaction',
     );
-    return page(uid, await withClientName(details.params), await newCsrf(uid));
+    return page(uid, await pageParams(details), await csrf.issue(uid));
   }
 
   async function submit(
@@ -62,26 +67,27 @@ export function createApiKeyPage(deps: ApiKeyPageDeps) {
   ): Promise<PageResult> {
     const found = await deps.provider.interactionDetails(req, res).catch(() => undefined);
     if (!found || found.uid !== uid) return expired();
-    const details = { ...found, params: await withClientName(found.params) };
+    const details = { ...found, params: await pageParams(found) };
     const limit = await deps.store.hit(`api-key-form:${ip}`, windowSeconds);
     if (limit.count > maxAttempts) {
+      const limited = page(
+        uid,
+        details.params,
+        await csrf.issue(uid),
+        'Too many attempts from your network. Wait a few minutes and try again.',
+      );
       return {
-        ...page(
-          uid,
-          details.params,
-          await newCsrf(uid),
-          'Too many attempts from your network. Wait a few minutes and try again.',
-        ),
+        ...limited,
         status: 429,
-        headers: { ...securityHeaders(details.params), 'retry-after': String(limit.resetSeconds) },
+        headers: { ...limited.headers, 'retry-after': String(limit.resetSeconds) },
       };
     }
-    if (!(await consumeCsrf(form.csrf, uid))) {
+    if (!(await csrf.consume(form.csrf, uid))) {
       return {
         ...page(
           uid,
           details.params,
-          await newCsrf(uid),
+          await csrf.issue(uid),
           'This form expired or was already used. Paste your key again.',
         ),
         status: 403,
@@ -93,41 +99,59 @@ export function createApiKeyPage(deps: ApiKeyPageDeps) {
         ...page(
           uid,
           details.params,
-          await newCsrf(uid),
+          await csrf.issue(uid),
           'That does not look like a Runware API key. Copy it again from my.runware.ai.',
         ),
         status: 400,
       };
     }
     const problem = await checkKey(apiKey);
-    if (problem) return { ...page(uid, details.params, await newCsrf(uid), problem), status: 400 };
+    if (problem) return { ...page(uid, details.params, await csrf.issue(uid), problem), status: 400 };
 
     const accountId = ownerIdFor(apiKey, deps.ownerPepper);
-    const grantId = await createGrant(found, accountId);
+    // Another person's key in a browser signed in as someone else: a session of their own, so the browser's
+    // login (and the grant it points to) is never switched over to the new account.
+    const anotherPerson = found.session?.accountId !== undefined && found.session.accountId !== accountId;
+    if (anotherPerson) {
+      found.session = undefined;
+      await found.persist();
+    }
+    const grantId = await grantFor(found, accountId);
     await deps.vault.put(grantId, apiKey, accountId, REFRESH_TOKEN_TTL);
-    const redirect = await deps.provider.interactionResult(
-      req,
-      res,
-      { login: { accountId }, consent: { grantId } },
-      { mergeWithLastSubmission: false },
-    );
+    let redirect: string;
+    try {
+      redirect = await deps.provider.interactionResult(
+        req,
+        res,
+        { login: { accountId }, consent: { grantId } },
+        { mergeWithLastSubmission: false },
+      );
+    } catch (error) {
+      // Nothing was issued under this grant: its key goes (the grant itself expires unused).
+      if (grantId !== found.grantId) await deps.vault.delete(grantId);
+      throw error;
+    }
     deps.logger.info(
       { clientId: details.params.client_id, accountId },
       'API key accepted; authorization granted',
     );
-    return { status: 303, redirect, headers: {} };
+    const clearCookies = anotherPerson
+      ? [deps.provider.cookieName('session'), `${deps.provider.cookieName('session')}.sig`]
+      : [];
+    return { status: 303, redirect, headers: {}, clearCookies };
   }
 
-  /** Consent is implicit for the MCP scope: the grant covers exactly what the client asked for on our resource. */
-  async function createGrant(
-    details: Awaited<ReturnType<Provider['interactionDetails']>>,
-    accountId: string,
-  ): Promise<string> {
+  /**
+   * The grant this sign-in issues, consent being implicit for the MCP scope. The client's existing grant only
+   * when it is this owner's: a grant's owner (and so the key it spends) never changes.
+   */
+  async function grantFor(details: Interaction, accountId: string): Promise<string> {
     const params = details.params as Record<string, string | undefined>;
-    const grant = details.grantId
-      ? ((await deps.provider.Grant.find(details.grantId)) ??
-        new deps.provider.Grant({ accountId, clientId: params.client_id! }))
-      : new deps.provider.Grant({ accountId, clientId: params.client_id! });
+    const existing = details.grantId ? await deps.provider.Grant.find(details.grantId) : undefined;
+    const grant =
+      existing?.accountId === accountId
+        ? existing
+        : new deps.provider.Grant({ accountId, clientId: params.client_id! });
     // Grant exactly what was asked among what we offer (mcp, offline_access, openid); the access token's
     // scope on our resource is always mcp.
     const requested = (params.scope ?? MCP_SCOPE)
@@ -159,23 +183,33 @@ export function createApiKeyPage(deps: ApiKeyPageDeps) {
     }
   }
 
-  /** The registered client's own name, so people see which app they are connecting. */
-  async function withClientName(params: Record<string, unknown>): Promise<Record<string, unknown>> {
+  /**
+   * What the page shows besides the form: the registered client's own name, so people see which app they are
+   * connecting, and the last characters of the key this browser is signed in with, if any, so a second person
+   * at a shared browser sees it is not theirs.
+   */
+  async function pageParams(details: Interaction): Promise<Record<string, unknown>> {
+    const params: Record<string, unknown> = { ...details.params };
     const client = await deps.provider.Client.find(String(params.client_id)).catch(() => undefined);
-    return client?.clientName ? { ...params, client_name: client.clientName } : params;
+    if (client?.clientName) params.client_name = client.clientName;
+    const connected = await connectedKey(details);
+    if (connected) params.connected_key_end = connected.apiKey.slice(-4);
+    return params;
   }
 
-  async function newCsrf(uid: string): Promise<string> {
-    const token = randomBytes(24).toString('base64url');
-    await deps.store.set('csrf', token, uid, CSRF_TTL);
-    return token;
-  }
-
-  async function consumeCsrf(token: string | undefined, uid: string): Promise<boolean> {
-    if (!token) return false;
-    const owner = await deps.store.get<string>('csrf', token);
-    await deps.store.delete('csrf', token);
-    return owner === uid;
+  /** The key behind this browser's login: its grant for this client, else any grant of its session. */
+  async function connectedKey(details: Interaction) {
+    if (!details.session?.uid) return undefined;
+    const session = await deps.provider.Session.findByUid(details.session.uid);
+    const grantIds = [
+      details.grantId,
+      ...Object.values(session?.authorizations ?? {}).map((a) => a.grantId),
+    ].filter((id): id is string => typeof id === 'string');
+    for (const grantId of grantIds) {
+      const key = await deps.vault.get(grantId);
+      if (key?.ownerId === details.session.accountId) return key;
+    }
+    return undefined;
   }
 
   return { show, submit };
@@ -184,44 +218,37 @@ export function createApiKeyPage(deps: ApiKeyPageDeps) {
 function expired(): PageResult {
   return {
     status: 400,
-    html: layout(
-      'Sign-in expired',
-      '<p role="alert">This sign-in link expired or was already used. Go back to your app and connect again.</p>',
-      '',
-    ),
-    headers: securityHeaders({}),
+    ...messagePage('Sign-in expired', [
+      'This sign-in link expired or was already used. Go back to your app and connect again.',
+    ]),
   };
 }
 
-/** CSP allows the form to post here and to be redirected to the client's redirect URI, nothing else. */
-function securityHeaders(params: Record<string, unknown>, nonce = ''): Record<string, string> {
-  const formTargets = ["'self'"];
+/** The form posts here, and is then redirected to the client's redirect URI: nothing else. */
+function formTargets(params: Record<string, unknown>): string[] {
   try {
     const target = new URL(String(params.redirect_uri));
-    formTargets.push(
+    return [
+      "'self'",
       target.protocol === 'http:' || target.protocol === 'https:' ? target.origin : target.protocol,
-    );
+    ];
   } catch {
-    // no redirect URI known: the form can only post to this server
+    return ["'self'"]; // no redirect URI known: the form can only post to this server
   }
-  return {
-    'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'self' data:; form-action ${formTargets.join(' ')}; frame-ancestors 'none'; base-uri 'none'`,
-    'x-frame-options': 'DENY',
-    'x-content-type-options': 'nosniff',
-    // same-origin (not no-referrer): browsers then send a real Origin on the form post, which the Host/Origin check needs.
-    'referrer-policy': 'same-origin',
-    'cache-control': 'no-store',
-  };
 }
 
 function page(uid: string, params: Record<string, unknown>, csrf: string, error?: string): PageResult {
-  const nonce = randomBytes(16).toString('base64');
-  const client = escapeHtml(clip(String(params.client_name ?? params.client_id ?? 'Your MCP client'), 80));
+  const nonce = newNonce();
+  const client = escapeHtml(
+    clip(withoutBidiControls(String(params.client_name ?? params.client_id ?? 'Your MCP client')), 80),
+  );
   const destination = returnTo(params.redirect_uri);
+  const connected = params.connected_key_end;
   const body = `
   <main>
     <h1><span aria-hidden="true">◆</span> Connect Runware</h1>
     <p><strong>${client}</strong> wants to generate images, video and audio with your Runware account.</p>
+    ${connected ? `<p class="notice">This browser is signed in with the key ending in <strong class="key">…${escapeHtml(String(connected))}</strong>. Not yours? Paste your own key: it gets a connection of its own.</p>` : ''}
     ${destination ? `<p class="help">After you connect you go back to <strong>${escapeHtml(destination)}</strong>. Continue only if you started this from that app.</p>` : ''}
     <form method="post" action="/interaction/${encodeURIComponent(uid)}" novalidate>
       <label for="apiKey">Runware API key</label>
@@ -235,9 +262,16 @@ function page(uid: string, params: Record<string, unknown>, csrf: string, error?
   return {
     status: 200,
     html: layout('Connect Runware', body, nonce),
-    headers: securityHeaders(params, nonce),
+    headers: pageHeaders(nonce, formTargets(params)),
   };
 }
+
+/**
+ * Bidirectional-text controls (embeddings, overrides, isolates, marks) let a self-chosen name display reversed
+ * or reordered (an override can make an app's name read as another's): the page shows names without them.
+ */
+const withoutBidiControls = (text: string) =>
+  text.replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '');
 
 /** Client names are self-chosen at open registration: shown, but never long enough to push the form away. */
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
@@ -250,29 +284,4 @@ function returnTo(redirectUri: unknown): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function layout(title: string, body: string, nonce: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="same-origin">
-<title>${escapeHtml(title)}</title>
-<style nonce="${nonce}">
-  :root { color-scheme: light dark; font-family: system-ui, sans-serif; }
-  body { margin: 0; min-height: 100vh; display: grid; place-items: center; background: #0d0f14; color: #e8eaf0; }
-  main { width: min(92vw, 420px); padding: 2rem; border-radius: 14px; background: #171a22; box-shadow: 0 10px 40px #0008; }
-  h1 { font-size: 1.4rem; margin: 0 0 1rem; } h1 span { color: #7c5cff; }
-  label { display: block; font-weight: 600; margin: 1rem 0 .4rem; }
-  input[type=password] { box-sizing: border-box; width: 100%; padding: .7rem; border-radius: 8px; border: 1px solid #3a3f4d; background: #0d0f14; color: inherit; font: inherit; }
-  input:focus, button:focus { outline: 3px solid #7c5cff; outline-offset: 2px; }
-  .help { font-size: .85rem; color: #aab0bf; } a { color: #a48bff; }
-  .error { color: #ff8a8a; font-weight: 600; }
-  button { margin-top: 1rem; width: 100%; padding: .8rem; border: 0; border-radius: 8px; background: #7c5cff; color: #fff; font: inherit; font-weight: 700; cursor: pointer; }
-</style>
-</head>
-<body>${body}</body>
-</html>`;
 }

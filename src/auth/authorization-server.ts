@@ -1,45 +1,16 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import Provider, { type Configuration, errors } from 'oidc-provider';
 import type { Logger } from '../config/logger.js';
 import type { Store } from '../store/store.js';
 import { type AccessTokenRecords, createOidcAdapter } from './oidc-adapter.js';
+import { escapeHtml, messagePage } from './page-layout.js';
+import type { ServerSecrets } from './server-secrets.js';
 
 export const MCP_SCOPE = 'mcp';
 /** Access tokens live long enough that mcp-remote's refresh-60-s-early never races them. */
 export const ACCESS_TOKEN_TTL = 15 * 60;
 export const REFRESH_TOKEN_TTL = 30 * 24 * 3600;
-
-export interface ServerSecrets {
-  jwks: { keys: Record<string, unknown>[] };
-  cookieKeys: string[];
-  /** Keys the owner-id hash: stable across restarts and replicas, never the API key itself. */
-  ownerPepper: string;
-}
-
-/**
- * Signing keys, cookie keys and the owner-id pepper, created once and shared through the store so every
- * replica agrees (setIfAbsent: the first replica to start wins). The KEK is deliberately NOT here.
- */
-export async function loadServerSecrets(store: Store): Promise<ServerSecrets> {
-  const existing = await store.get<ServerSecrets>('server', 'secrets');
-  if (existing) return existing;
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const jwk = {
-    ...(privateKey.export({ format: 'jwk' }) as Record<string, unknown>),
-    kid: randomBytes(8).toString('hex'),
-    alg: 'ES256',
-    use: 'sig',
-  };
-  const fresh: ServerSecrets = {
-    jwks: { keys: [jwk] },
-    cookieKeys: [randomBytes(32).toString('base64url')],
-    ownerPepper: randomBytes(32).toString('base64url'),
-  };
-  await store.setIfAbsent('server', 'secrets', fresh);
-  return (await store.get<ServerSecrets>('server', 'secrets')) ?? fresh;
-}
 
 export interface AuthorizationServerOptions {
   issuer: string;
@@ -48,6 +19,10 @@ export interface AuthorizationServerOptions {
   store: Store;
   accessTokens?: AccessTokenRecords;
   secrets: ServerSecrets;
+  /** Seals what the adapter must store secret (client secrets). */
+  kek: Buffer;
+  /** Called when a grant is revoked (its wrapped key goes with it). */
+  onGrantRevoked?: (grantId: string) => Promise<void>;
   logger: Logger;
 }
 
@@ -59,7 +34,10 @@ export interface AuthorizationServerOptions {
 export function createAuthorizationServer(options: AuthorizationServerOptions): Provider {
   const [primaryResource] = options.resources;
   const configuration: Configuration = {
-    adapter: createOidcAdapter(options.store, options.accessTokens) as never,
+    adapter: createOidcAdapter(options.store, options.kek, {
+      accessTokens: options.accessTokens,
+      ...(options.onGrantRevoked ? { onGrantRevoked: options.onGrantRevoked } : {}),
+    }) as never,
     clients: [],
     jwks: options.secrets.jwks as never,
     cookies: {
@@ -92,6 +70,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       devInteractions: { enabled: false },
       registration: { enabled: true, initialAccessToken: false },
       registrationManagement: { enabled: false },
+      // Not mounted (MCP clients send plain authorization requests): not advertised either.
+      pushedAuthorizationRequests: { enabled: false },
       revocation: { enabled: true },
       introspection: { enabled: false },
       userinfo: { enabled: false },
@@ -144,28 +124,42 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
         if (key === 'software_id') checkRedirectUris(metadata.redirect_uris);
       },
     },
+    // Nothing to load (but its own stylesheet), nothing to follow, nothing to frame.
     renderError: async (ctx, out) => {
+      const page = messagePage('Sign-in could not start', [
+        `<code>${escapeHtml(String(out.error))}: ${escapeHtml(String(out.error_description ?? ''))}</code>`,
+        'Go back to your app and connect again. If this keeps happening, the app asks for something this server does not allow: tell its developers what this page says.',
+      ]);
       ctx.type = 'html';
-      for (const [name, value] of Object.entries(ERROR_PAGE_HEADERS)) ctx.set(name, value);
-      ctx.body = `<!doctype html><meta charset="utf-8"><title>Authorization error</title><p>${escapeHtml(String(out.error))}: ${escapeHtml(String(out.error_description ?? ''))}</p>`;
+      for (const [name, value] of Object.entries(page.headers)) ctx.set(name, value);
+      ctx.body = page.html;
     },
   };
   const provider = new Provider(options.issuer, configuration);
   provider.proxy = true;
+  provider.use(defaultScope);
   provider.on('server_error', (_ctx, error) =>
     options.logger.error({ err: error.message }, 'oauth server error'),
   );
   return provider;
 }
 
-/** OAuth error pages: nothing to load, nothing to frame. */
-const ERROR_PAGE_HEADERS: Record<string, string> = {
-  'content-security-policy':
-    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  'cache-control': 'no-store',
-};
+/**
+ * An authorization request without `scope` asks for the default scope (RFC 6749 §3.3): `mcp`. Without this,
+ * oidc-provider grants nothing and answers access_denied after the key was accepted.
+ */
+async function defaultScope(
+  ctx: { path: string; method: string; query: Record<string, unknown> },
+  next: () => Promise<void>,
+) {
+  if (ctx.path === '/authorize' && ctx.method === 'GET' && !ctx.query.scope) {
+    ctx.query = { ...ctx.query, scope: MCP_SCOPE };
+  }
+  await next();
+}
+
+const MAX_REDIRECT_URIS = 10;
+const MAX_REDIRECT_URI_LENGTH = 2000;
 
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
 
@@ -187,7 +181,8 @@ for (const [net, prefix] of [
   INTERNAL.addSubnet(net, prefix, 'ipv4');
 }
 for (const [net, prefix] of [
-  ['::', 127],
+  // unspecified, loopback and the deprecated IPv4-compatible addresses (::a.b.c.d) all live in ::/96
+  ['::', 96],
   ['::ffff:0:0', 96],
   ['fc00::', 7],
   ['fe80::', 10],
@@ -235,6 +230,15 @@ async function metadataFetchAllowed(clientId: string): Promise<boolean> {
  */
 function checkRedirectUris(uris: unknown): void {
   if (!Array.isArray(uris)) return;
+  // Open registration stores what anyone sends: a registration stays small.
+  if (
+    uris.length > MAX_REDIRECT_URIS ||
+    uris.some((u) => typeof u === 'string' && u.length > MAX_REDIRECT_URI_LENGTH)
+  ) {
+    throw new errors.InvalidClientMetadata(
+      `redirect_uris: register at most ${MAX_REDIRECT_URIS} redirect_uris of at most ${MAX_REDIRECT_URI_LENGTH} characters each`,
+    );
+  }
   for (const uri of uris) {
     if (typeof uri !== 'string') continue;
     let parsed: URL;
@@ -252,11 +256,4 @@ function checkRedirectUris(uris: unknown): void {
       );
     }
   }
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
 }

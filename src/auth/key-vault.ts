@@ -1,14 +1,46 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigError } from '../config/config.js';
 import type { Logger } from '../config/logger.js';
 import type { Store } from '../store/store.js';
 
-interface WrappedKey {
+/** AES-256-GCM under the KEK; the AAD binds the sealed value to where it is stored. */
+export interface Sealed {
   v: 1;
   iv: string;
   tag: string;
   data: string;
+}
+
+export function seal(kek: Buffer, plaintext: string, aad: string): Sealed {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', kek, iv);
+  cipher.setAAD(Buffer.from(aad));
+  const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return {
+    v: 1,
+    iv: iv.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+    data: data.toString('base64'),
+  };
+}
+
+/** The plaintext, or undefined when the KEK or the AAD is not the one it was sealed with (or it was tampered with). */
+export function unseal(kek: Buffer, sealed: Sealed, aad: string): string | undefined {
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', kek, Buffer.from(sealed.iv, 'base64'));
+    decipher.setAAD(Buffer.from(aad));
+    decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
+    return Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]).toString(
+      'utf8',
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+interface WrappedKey extends Sealed {
   ownerId: string;
 }
 
@@ -34,17 +66,7 @@ export class KeyVault {
   }
 
   async put(grantId: string, apiKey: string, ownerId: string, ttlSeconds: number): Promise<void> {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.kek, iv);
-    cipher.setAAD(Buffer.from(grantId));
-    const data = Buffer.concat([cipher.update(apiKey, 'utf8'), cipher.final()]);
-    const wrapped: WrappedKey = {
-      v: 1,
-      iv: iv.toString('base64'),
-      tag: cipher.getAuthTag().toString('base64'),
-      data: data.toString('base64'),
-      ownerId,
-    };
+    const wrapped: WrappedKey = { ...seal(this.kek, apiKey, grantId), ownerId };
     await this.store.set(NS, grantId, wrapped, ttlSeconds);
   }
 
@@ -64,18 +86,9 @@ export class KeyVault {
   private async unwrap(grantId: string): Promise<{ apiKey: string; ownerId: string } | undefined> {
     const wrapped = await this.store.get<WrappedKey>(NS, grantId);
     if (!wrapped) return undefined;
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', this.kek, Buffer.from(wrapped.iv, 'base64'));
-      decipher.setAAD(Buffer.from(grantId));
-      decipher.setAuthTag(Buffer.from(wrapped.tag, 'base64'));
-      const apiKey = Buffer.concat([
-        decipher.update(Buffer.from(wrapped.data, 'base64')),
-        decipher.final(),
-      ]).toString('utf8');
-      return { apiKey, ownerId: wrapped.ownerId };
-    } catch {
-      return undefined; // wrong KEK or tampered record: treated as no key, the user reconnects
-    }
+    // A wrong KEK or a tampered record reads as no key: the token is refused and the user signs in again.
+    const apiKey = unseal(this.kek, wrapped, grantId);
+    return apiKey === undefined ? undefined : { apiKey, ownerId: wrapped.ownerId };
   }
 
   delete(grantId: string): Promise<void> {
@@ -84,9 +97,22 @@ export class KeyVault {
   }
 }
 
-/** The KEK from RUNWARE_MCP_KEK, or (embedded default) generated once into the data dir with a warning. */
-export function loadKek(configured: string | undefined, dataDir: string, logger: Logger): Buffer {
-  if (configured) return Buffer.from(configured, 'base64');
+/**
+ * The KEK from RUNWARE_MCP_KEK (--kek), from the file RUNWARE_MCP_KEK_FILE (--kek-file) names, or (embedded
+ * default) generated once into the data dir with a warning.
+ */
+export function loadKek(
+  configured: { kek?: string | undefined; kekFile?: string | undefined },
+  dataDir: string,
+  logger: Logger,
+): Buffer {
+  if (configured.kek && configured.kekFile) {
+    throw new ConfigError(
+      'Set either --kek (RUNWARE_MCP_KEK) or --kek-file (RUNWARE_MCP_KEK_FILE), not both: they name the same key.',
+    );
+  }
+  if (configured.kek) return Buffer.from(configured.kek, 'base64');
+  if (configured.kekFile) return readKekFile(configured.kekFile);
   const file = join(dataDir, 'kek');
   if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -95,7 +121,26 @@ export function loadKek(configured: string | undefined, dataDir: string, logger:
   chmodSync(file, 0o600);
   logger.warn(
     { file },
-    'RUNWARE_MCP_KEK is not set: generated a key-encryption key into the data dir. Set RUNWARE_MCP_KEK (the same on every replica) for production.',
+    'RUNWARE_MCP_KEK is not set: generated a key-encryption key into the data dir. Set RUNWARE_MCP_KEK or RUNWARE_MCP_KEK_FILE (the same on every replica) for production.',
   );
+  return kek;
+}
+
+/** The file holds base64 of 32 bytes (surrounding whitespace ignored); its content is never echoed. */
+function readKekFile(file: string): Buffer {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      `KEK file ${file} could not be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  const kek = Buffer.from(text.trim(), 'base64');
+  if (kek.length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(text.trim())) {
+    throw new ConfigError(
+      `KEK file ${file} must hold base64 of exactly 32 bytes (e.g. the output of: openssl rand -base64 32)`,
+    );
+  }
   return kek;
 }

@@ -13,7 +13,8 @@ export interface VerifiedToken {
 /**
  * Validates a bearer token for the MCP endpoint: it must exist (so revoked and rotated tokens fail at once),
  * be an unexpired access token, carry our resource as audience, and belong to a grant whose API key the vault
- * still holds. At most one store read: the token record oidc-provider wrote through our adapter (tokens do
+ * still holds and can unwrap (a changed KEK or a lost key answers invalid_token, so the client signs in again
+ * instead of holding a token that can do nothing). At most one store read: the token record oidc-provider wrote through our adapter (tokens do
  * not expire with the login session, see authorization-server.ts).
  */
 export function createTokenVerifier(options: {
@@ -30,12 +31,9 @@ export function createTokenVerifier(options: {
     const audiences = ([] as unknown[]).concat(payload.aud ?? []);
     if (!audiences.some((a) => options.resources.includes(String(a)))) return undefined;
     const key = payload.grantId ? await options.vault.get(payload.grantId) : undefined;
+    if (!key) return undefined;
     return {
-      principal: {
-        ownerId: key?.ownerId ?? String(payload.accountId),
-        apiKey: key?.apiKey,
-        mode: 'hosted',
-      },
+      principal: { ownerId: key.ownerId, apiKey: key.apiKey, mode: 'hosted' },
       clientId: String(payload.clientId),
       scopes: String(payload.scope ?? MCP_SCOPE)
         .split(' ')

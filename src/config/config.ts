@@ -35,12 +35,16 @@ export interface Config {
   store: string;
   /** base64 of 32 bytes: wraps stored API keys. Generated into dataDir when unset (embedded default). */
   kek: string | undefined;
+  /** A file holding the KEK (base64), instead of `kek` on the command line. */
+  kekFile: string | undefined;
   /** When set, /metrics requires `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
   /** Reverse proxies in front of the server whose X-Forwarded-For entries are trusted (rate limits per client). */
   trustProxy: number;
   /** Dynamic client registrations per client IP per 10 minutes; 0 disables the limit. */
   registrationLimit: number;
+  /** Authorization requests (GET /authorize) per client IP per 10 minutes; 0 disables the limit. */
+  authorizeLimit: number;
 }
 
 export interface OptionSpec {
@@ -249,13 +253,22 @@ export const OPTIONS: OptionSpec[] = [
     flag: '--kek',
     env: 'RUNWARE_MCP_KEK',
     description:
-      'base64 of 32 random bytes that encrypts stored API keys (generated into the data dir when unset)',
+      'base64 of 32 random bytes that encrypts stored API keys and derives the signing and cookie keys (generated into the data dir when unset). Prefer the env variable or --kek-file: flags show up in process lists.',
     default: '(generated)',
     parse: (raw) => {
       if (Buffer.from(raw, 'base64').length !== 32)
         throw new ConfigError('RUNWARE_MCP_KEK must be base64 of exactly 32 bytes');
       return raw;
     },
+    hostedOnly: true,
+  },
+  {
+    key: 'kekFile',
+    flag: '--kek-file',
+    env: 'RUNWARE_MCP_KEK_FILE',
+    description: 'A file holding the KEK (base64 of 32 bytes), e.g. a mounted secret; instead of --kek',
+    default: '(none)',
+    parse: str,
     hostedOnly: true,
   },
   {
@@ -287,6 +300,16 @@ export const OPTIONS: OptionSpec[] = [
     parse: num('RUNWARE_MCP_REGISTRATION_LIMIT', { int: true }),
     hostedOnly: true,
   },
+  {
+    key: 'authorizeLimit',
+    flag: '--authorize-limit',
+    env: 'RUNWARE_MCP_AUTHORIZE_LIMIT',
+    description:
+      'Authorization requests (GET /authorize, each starts a sign-in) allowed per client IP per 10 minutes, counted in the store across replicas; 0 = unlimited',
+    default: '60',
+    parse: num('RUNWARE_MCP_AUTHORIZE_LIMIT', { int: true }),
+    hostedOnly: true,
+  },
 ];
 
 /** Builds the config from flags and env; throws ConfigError naming the option on bad input. */
@@ -310,9 +333,11 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
     publicUrl: undefined,
     store: 'sqlite',
     kek: undefined,
+    kekFile: undefined,
     metricsToken: undefined,
     trustProxy: 0,
     registrationLimit: 30,
+    authorizeLimit: 60,
   } as Config;
   const set = (spec: OptionSpec, raw: string) => {
     (config as unknown as Record<string, unknown>)[spec.key] = spec.parse(raw);

@@ -5,12 +5,18 @@ import { hostHeaderValidationResponse, originValidationResponse } from '@modelco
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type Provider from 'oidc-provider';
-import type { createApiKeyPage } from '../auth/api-key-page.js';
+import type { createApiKeyPage, PageResult } from '../auth/api-key-page.js';
 import { MCP_SCOPE } from '../auth/authorization-server.js';
+import { messagePage } from '../auth/page-layout.js';
 import type { Store } from '../store/store.js';
 import { clientAddress } from './client-address.js';
 import { CLOSE_CONNECTION, createMcpEndpoint, type McpEndpointOptions } from './mcp-endpoint.js';
-import { createRegistrationLimit, DEFAULT_REGISTRATION_LIMIT } from './registration-limit.js';
+import {
+  createAuthorizeLimit,
+  createRegistrationLimit,
+  DEFAULT_AUTHORIZE_LIMIT,
+  DEFAULT_REGISTRATION_LIMIT,
+} from './registration-limit.js';
 
 export interface AppOptions extends Omit<McpEndpointOptions, 'base' | 'allowedHosts'> {
   publicUrl: string;
@@ -25,6 +31,8 @@ export interface AppOptions extends Omit<McpEndpointOptions, 'base' | 'allowedHo
   trustProxy?: number;
   /** Client registrations per IP per 10 minutes (0 = unlimited); see registration-limit.ts. */
   registrationLimit?: number;
+  /** Authorization requests per IP per 10 minutes (0 = unlimited); see registration-limit.ts. */
+  authorizeLimit?: number;
 }
 
 /** Paths oidc-provider answers itself. */
@@ -46,6 +54,7 @@ export function createApp(options: AppOptions) {
   const app = new Hono<{ Bindings: HttpBindings }>();
   const publicUrl = new URL(options.publicUrl);
   const base = publicUrl.toString().replace(/\/$/, '');
+  const secure = publicUrl.protocol === 'https:';
   const allowedHosts = [
     publicUrl.hostname,
     'localhost',
@@ -58,6 +67,12 @@ export function createApp(options: AppOptions) {
     store: options.store,
     limit: options.registrationLimit ?? DEFAULT_REGISTRATION_LIMIT,
   });
+  const authorizations = createAuthorizeLimit({
+    store: options.store,
+    limit: options.authorizeLimit ?? DEFAULT_AUTHORIZE_LIMIT,
+  });
+  const address = (c: Context<{ Bindings: HttpBindings }>) =>
+    clientAddress(c.env.incoming, options.trustProxy ?? 0);
 
   // DNS-rebinding protection: a foreign Host or Origin never reaches OAuth (nor MCP: see the endpoint).
   app.use('*', async (c, next) => {
@@ -99,7 +114,8 @@ export function createApp(options: AppOptions) {
     resource_name: 'Runware MCP server',
     resource_documentation: 'https://runware.ai/docs',
   });
-  app.get('/.well-known/oauth-protected-resource', (c) => c.json(resourceMetadata(`${base}/mcp`)));
+  // RFC 9728: each document describes the resource its URL is derived from (the root's 401 points to the first).
+  app.get('/.well-known/oauth-protected-resource', (c) => c.json(resourceMetadata(`${base}/`)));
   app.get('/.well-known/oauth-protected-resource/mcp', (c) => c.json(resourceMetadata(`${base}/mcp`)));
 
   // RFC 8414 metadata is the OpenID discovery document (a superset) served at the OAuth path too.
@@ -107,16 +123,27 @@ export function createApp(options: AppOptions) {
     toProvider(c, '/.well-known/openid-configuration'),
   );
   app.post('/register', async (c) => {
-    const refused = await registrations.check(clientAddress(c.env.incoming, options.trustProxy ?? 0));
+    const refused = await registrations.check(address(c));
     if (refused) return c.json(refused.body, refused.status as 429, refused.headers);
     return toProvider(c);
+  });
+  // Each authorization request starts an interaction record: counted per address before it reaches the provider.
+  app.get('/authorize', async (c) => {
+    const refused = await authorizations.check(address(c));
+    if (!refused) return toProvider(c);
+    const page = messagePage('Too many sign-in attempts', [
+      refused.status === 429
+        ? `Too many sign-in attempts from your network. Wait ${waitFor(refused.retryAfter)}, then connect again from your app.`
+        : 'The server cannot start a sign-in right now. Try again in a moment.',
+    ]);
+    return c.html(page.html, refused.status, { ...page.headers, 'retry-after': String(refused.retryAfter) });
   });
   for (const path of OAUTH_PATHS) app.all(path, (c) => toProvider(c));
   app.all('/register/*', (c) => toProvider(c));
   app.all('/authorize/*', (c) => toProvider(c));
 
   app.get('/interaction/:uid', async (c) =>
-    send(c, await options.page.show(c.env.incoming, c.env.outgoing, c.req.param('uid'))),
+    send(c, await options.page.show(c.env.incoming, c.env.outgoing, c.req.param('uid')), secure),
   );
   const interactionLimit = bodyLimit({
     maxSize: 16 * 1024,
@@ -126,8 +153,23 @@ export function createApp(options: AppOptions) {
     const form = Object.fromEntries(
       Object.entries(await c.req.parseBody()).map(([k, v]) => [k, typeof v === 'string' ? v : '']),
     );
-    const ip = clientAddress(c.env.incoming, options.trustProxy ?? 0);
-    return send(c, await options.page.submit(c.env.incoming, c.env.outgoing, c.req.param('uid'), form, ip));
+    const result = await options.page.submit(
+      c.env.incoming,
+      c.env.outgoing,
+      c.req.param('uid'),
+      form,
+      address(c),
+    );
+    return send(c, result, secure);
+  });
+
+  // A person who lands on an unknown path sees a page; programs get plain text.
+  app.notFound((c) => {
+    if (!(c.req.header('accept') ?? '').includes('text/html')) return c.text('Not Found', 404);
+    const page = messagePage('Page not found', [
+      'Nothing is served here. Connect to this server from your MCP app: it opens the sign-in page by itself.',
+    ]);
+    return c.html(page.html, 404, page.headers);
   });
 
   /** Hands the raw Node request to oidc-provider (optionally under another path) and lets it answer. */
@@ -161,10 +203,14 @@ export function createApp(options: AppOptions) {
   return { listener, close: () => mcp.close() };
 }
 
-function send(
-  c: Context,
-  result: { status: number; html?: string; redirect?: string; headers: Record<string, string> },
-) {
+const waitFor = (seconds: number) =>
+  seconds < 90 ? `${seconds} seconds` : `about ${Math.round(seconds / 60)} minutes`;
+
+function send(c: Context, result: PageResult, secure: boolean) {
+  for (const name of result.clearCookies ?? []) {
+    const attributes = `path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly; samesite=lax${secure ? '; secure' : ''}`;
+    c.header('set-cookie', `${name}=; ${attributes}`, { append: true });
+  }
   if (result.redirect) return c.redirect(result.redirect, 303);
   return c.html(result.html ?? '', result.status as 200, result.headers);
 }

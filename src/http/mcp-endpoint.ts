@@ -15,6 +15,12 @@ import type { Metrics } from './metrics.js';
 
 const MAX_MCP_BODY = 1024 * 1024;
 /**
+ * An answer sent before the body was read (413, 401...) waits until the client has sent the rest, up to these
+ * bounds: a client that is still sending when the connection closes sees a broken pipe instead of the answer.
+ */
+const DRAIN_MAX_BYTES = 16 * 1024 * 1024;
+const DRAIN_MAX_MS = 5000;
+/**
  * For answers sent before the request body was read (413 and early refusals): the rest of the body is still on
  * the connection, so it cannot carry another request. Kept alive, the client's next request would stall behind
  * it (or be reset).
@@ -110,7 +116,7 @@ export function createMcpEndpoint(options: McpEndpointOptions) {
       request && factory.answerDirectly(verified.principal, request.method, request.params, NEVER_ABORTED);
     if (!request || !answer) return forward(req, res, bearer, verified, body, message);
     const result = await answer;
-    sendJson(res, 200, { jsonrpc: '2.0', id: request.id, result });
+    await sendJson(res, 200, { jsonrpc: '2.0', id: request.id, result });
   }
 
   /** Hands the request to the SDK as a web Request (with the body already read, when it was) and streams back its Response. */
@@ -210,17 +216,14 @@ function parseJson(body: Buffer): unknown {
 
 /** The body, refused on its declared length before reading and on its actual length while reading. */
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
-  if (Number(req.headers['content-length'] ?? 0) > limit) {
-    req.resume();
-    return 'too-large';
-  }
+  if (Number(req.headers['content-length'] ?? 0) > limit) return 'too-large';
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size <= limit) return void chunks.push(chunk);
-      req.off('data', onData).resume();
+      req.off('data', onData);
       resolve('too-large');
     };
     req.on('data', onData);
@@ -238,7 +241,33 @@ function closeUnlessBodyRead(res: ServerResponse, status: number): Record<string
   return status === 413 || !res.req.complete ? CLOSE_CONNECTION : {};
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+/** Reads and discards the rest of the request body, within DRAIN_MAX_BYTES and DRAIN_MAX_MS. */
+function drain(req: IncomingMessage): Promise<void> {
+  if (req.complete) return Promise.resolve();
+  return new Promise((resolve) => {
+    let size = 0;
+    const done = () => {
+      clearTimeout(timer);
+      req.off('data', onData).off('end', done).off('close', done);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > DRAIN_MAX_BYTES) done();
+    };
+    const timer = setTimeout(done, DRAIN_MAX_MS);
+    req.on('data', onData).once('end', done).once('close', done);
+    req.resume();
+  });
+}
+
+async function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
+  if (!res.req.complete) await drain(res.req);
   const bytes = Buffer.from(JSON.stringify(body));
   res.writeHead(status, [
     'content-type',

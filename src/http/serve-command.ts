@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApiKeyPage } from '../auth/api-key-page.js';
-import { createAuthorizationServer, loadServerSecrets } from '../auth/authorization-server.js';
+import { createAuthorizationServer } from '../auth/authorization-server.js';
 import { KeyVault, loadKek } from '../auth/key-vault.js';
 import { AccessTokenRecords } from '../auth/oidc-adapter.js';
 import { createTokenVerifier } from '../auth/resource-server.js';
+import { checkStoreAgainstKek, deriveServerSecrets } from '../auth/server-secrets.js';
 import { loadConfig, renderHelp } from '../config/config.js';
 import { createLogger } from '../config/logger.js';
 import { createServerFactory } from '../mcp/server-factory.js';
@@ -21,9 +22,10 @@ export async function runServe(argv: string[]): Promise<void> {
   }
   const config = loadConfig(argv);
   const logger = createLogger(config.logLevel);
+  const kek = loadKek(config, config.dataDir, logger);
   const store = await openStore(config);
-  const kek = loadKek(config.kek, config.dataDir, logger);
-  const secrets = await loadServerSecrets(store);
+  await checkStoreAgainstKek(store, kek, logger);
+  const secrets = deriveServerSecrets(kek);
 
   // The public URL may depend on the bound port (--port 0 in tests), so the app is built once listening.
   let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
@@ -47,15 +49,18 @@ export async function runServe(argv: string[]): Promise<void> {
   const resources = [`${publicUrl}/mcp`, publicUrl, `${publicUrl}/`];
 
   const accessTokens = new AccessTokenRecords(store);
+  const vault = new KeyVault(kek, store);
   const provider = createAuthorizationServer({
     issuer: publicUrl,
     resources,
     store,
     accessTokens,
     secrets,
+    kek,
+    // A revoked grant (revocation, refresh-token reuse) takes its wrapped key with it.
+    onGrantRevoked: (grantId) => vault.delete(grantId),
     logger,
   });
-  const vault = new KeyVault(kek, store);
   const metrics = createMetrics();
   provider.on('grant.success', () => metrics.grant('issued'));
   provider.on('grant.revoked', () => metrics.grant('revoked'));
@@ -85,6 +90,7 @@ export async function runServe(argv: string[]): Promise<void> {
     metricsToken: config.metricsToken,
     trustProxy: config.trustProxy,
     registrationLimit: config.registrationLimit,
+    authorizeLimit: config.authorizeLimit,
   });
   handle = listener;
   process.stdout.write(

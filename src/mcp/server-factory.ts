@@ -250,9 +250,11 @@ async function readSchemaResource(deps: ToolDeps, uri: string) {
   const air = match ? safeDecode(match[1]!) : undefined;
   const schema = air ? (await deps.catalog.requestSchema(air))?.schema : undefined;
   if (!air || !schema) {
+    // `data.uri` names the resource that was not found (SEP-2164).
     throw new ProtocolError(
       ProtocolErrorCode.InvalidParams,
       `Unknown resource ${uri}. Resources are runware://models/{air}/schema; see resources/list.`,
+      { uri },
     );
   }
   return {

@@ -15,6 +15,8 @@ export interface HostedServer {
   /** The issuer and resource base (differs from url only with --public-url). */
   publicUrl: string;
   dataDir: string;
+  /** The Redis URL of the store, when the server runs on Redis (else the SQLite file in dataDir). */
+  redisUrl?: string;
   /** The server process's id (for /proc sampling in load tests). */
   pid: number;
   logs: () => string;
@@ -90,8 +92,13 @@ function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   });
 }
 
-/** A raw 2025-era `tools/list` POST with a bearer token: for tests that check HTTP status and headers. */
-export function postToolsList(mcpUrl: string, accessToken: string): Promise<Response> {
+/** One raw 2025-era (stateless) JSON-RPC request with a bearer token. */
+function postRequest(
+  mcpUrl: string,
+  accessToken: string,
+  method: string,
+  params?: unknown,
+): Promise<Response> {
   return fetch(mcpUrl, {
     method: 'POST',
     headers: {
@@ -100,8 +107,38 @@ export function postToolsList(mcpUrl: string, accessToken: string): Promise<Resp
       accept: 'application/json, text/event-stream',
       'mcp-protocol-version': '2025-06-18',
     },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, ...(params ? { params } : {}) }),
   });
+}
+
+/** A raw `tools/list` POST with a bearer token: for tests that check HTTP status and headers. */
+export function postToolsList(mcpUrl: string, accessToken: string): Promise<Response> {
+  return postRequest(mcpUrl, accessToken, 'tools/list');
+}
+
+/** A 2025-era stateless `tools/call` with a bearer token; answers the HTTP status and the tool result (if any). */
+export async function callToolRaw(
+  mcpUrl: string,
+  accessToken: string,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<{
+  status: number;
+  headers: Headers;
+  result?: {
+    isError?: boolean;
+    content: Array<{ text?: string }>;
+    structuredContent?: Record<string, unknown>;
+  };
+}> {
+  const res = await postRequest(mcpUrl, accessToken, 'tools/call', { name, arguments: args });
+  const text = await res.text();
+  // JSON, or an SSE stream whose data line carries the response.
+  const json = res.headers.get('content-type')?.includes('text/event-stream')
+    ? /^data: (.*)$/m.exec(text)?.[1]
+    : text;
+  const message = json ? (JSON.parse(json) as { result?: never }) : undefined;
+  return { status: res.status, headers: res.headers, ...(message?.result ? { result: message.result } : {}) };
 }
 
 export const STORE_ENGINES = ['sqlite', 'redis'] as const;
@@ -118,6 +155,7 @@ export async function startHostedServerOn(
   });
   return {
     ...server,
+    ...(redis ? { redisUrl: redis.url } : {}),
     stop: async (signal) => {
       await server.stop(signal);
       await redis?.stop();

@@ -60,8 +60,16 @@ class Jar {
     for (const line of res.headers.getSetCookie()) {
       const [pair] = line.split(';');
       const eq = pair!.indexOf('=');
-      this.cookies.set(pair!.slice(0, eq).trim(), pair!.slice(eq + 1));
+      const name = pair!.slice(0, eq).trim();
+      const value = pair!.slice(eq + 1);
+      // A cleared cookie (empty, or expired) is dropped, as a browser does.
+      if (value === '' || /expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
     }
+  }
+  /** Every cookie of this tab by name (what a person's browser holds for this server). */
+  all(): Map<string, string> {
+    return new Map(this.cookies);
   }
   header() {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -97,13 +105,17 @@ export interface KeyPage extends ApprovalResult {
   csrf?: string;
 }
 
-/** Opens the authorization URL and follows redirects to the API-key page (or wherever they lead). */
+/**
+ * Opens the authorization URL and follows redirects to the API-key page (or wherever they lead). With `tab`, in
+ * that tab, cookies included: the same browser signing in again.
+ */
 export async function openKeyPage(
   authorizationUrl: URL | string,
-  options: { redirectPrefix?: string } = {},
+  options: { redirectPrefix?: string; tab?: BrowserTab } = {},
 ): Promise<KeyPage> {
-  const tab = new BrowserTab(new URL(authorizationUrl), options.redirectPrefix);
-  const first = await fetch(tab.url, { redirect: 'manual' });
+  const tab = options.tab ?? new BrowserTab(new URL(authorizationUrl), options.redirectPrefix);
+  tab.url = new URL(authorizationUrl);
+  const first = await fetch(tab.url, { redirect: 'manual', headers: { cookie: tab.jar.header() } });
   tab.jar.take(first);
   const page = await tab.follow(first);
   if (page.callback || page.status !== 200) return { ...page, tab };
@@ -144,6 +156,8 @@ export async function approveInBrowserless(
     tamperCsrf?: (csrf: string) => string;
     /** Extra headers on the form POST (e.g. X-Forwarded-For as a reverse proxy would add it). */
     headers?: Record<string, string>;
+    /** The browser tab to use (its cookies): the same browser signing in again. */
+    tab?: BrowserTab;
   } = {},
 ): Promise<ApprovalResult> {
   const page = await openKeyPage(authorizationUrl, options);
