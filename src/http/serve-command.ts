@@ -90,7 +90,7 @@ export async function runServe(argv: string[]): Promise<void> {
   process.stdout.write(
     `runware-mcp listening on http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port} (public URL ${publicUrl}, MCP endpoint ${publicUrl}/mcp, store ${store.engine})\n`,
   );
-  logger.info({ publicUrl, store: store.engine }, 'runware-mcp serve ready');
+  logger.info({ publicUrl, store: store.engine, driver: store.driver }, 'runware-mcp serve ready');
 
   // Graceful shutdown: stop accepting, let in-flight requests finish (bounded), then close the store.
   let stopping = false;
