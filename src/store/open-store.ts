@@ -4,8 +4,9 @@ import type { Logger } from '../config/logger.js';
 import { SqliteDriverUnavailableError } from './sqlite-driver.js';
 import type { Store } from './store.js';
 
-const NODE_20_HINT =
-  'use Node 22.13+ or 24 (built-in node:sqlite), or add better-sqlite3: npx -y -p runware-mcp-server -p better-sqlite3@12 runware-mcp-server';
+/** What to do about a missing driver, for the command that needs it. */
+const driverHint = (command: string) =>
+  `run on Node 22.13+ or 24 (built-in node:sqlite), or add better-sqlite3 next to this package: npx -y -p runware-mcp-server -p better-sqlite3@12 runware-mcp-server${command}`;
 
 /** The store the configuration names: the embedded SQLite file by default, Redis for several replicas. */
 export async function openStore(config: Pick<Config, 'store' | 'dataDir'>): Promise<Store> {
@@ -14,7 +15,7 @@ export async function openStore(config: Pick<Config, 'store' | 'dataDir'>): Prom
       return await openSqliteFile(config.dataDir);
     } catch (error) {
       if (!(error instanceof SqliteDriverUnavailableError)) throw error;
-      throw new ConfigError(`${error.message}. For serve, ${NODE_20_HINT}, or --store redis://...`);
+      throw new ConfigError(`${error.message}. For serve, ${driverHint(' serve')}; or use --store redis://...`);
     }
   }
   const { RedisStore } = await import('./redis-store.js');
@@ -30,7 +31,7 @@ export async function openLocalStore(config: Pick<Config, 'dataDir'>, logger: Lo
   } catch (error) {
     if (!(error instanceof SqliteDriverUnavailableError)) throw error;
     logger.warn(
-      `${error.message}: tasks are kept in memory until this server exits. To keep them, ${NODE_20_HINT}`,
+      `${error.message}: tasks are kept in memory until this server exits. To keep them, ${driverHint('')}`,
     );
     const { MemoryStore } = await import('./memory-store.js');
     return new MemoryStore();
