@@ -15,7 +15,9 @@ export async function openStore(config: Pick<Config, 'store' | 'dataDir'>): Prom
       return await openSqliteFile(config.dataDir);
     } catch (error) {
       if (!(error instanceof SqliteDriverUnavailableError)) throw error;
-      throw new ConfigError(`${error.message}. For serve, ${driverHint(' serve')}; or use --store redis://...`);
+      throw new ConfigError(
+        `${error.message}. For serve, ${driverHint(' serve')}; or use --store redis://...`,
+      );
     }
   }
   const { RedisStore } = await import('./redis-store.js');
