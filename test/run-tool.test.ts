@@ -178,6 +178,10 @@ describe('run: async video with progress, deadline and cancellation', () => {
     expect(String(result.structuredContent!.outputs![0]!.url)).toMatch(/\.mp4$/);
     expect(progress.length).toBeGreaterThanOrEqual(2);
     expect(progress.some((p) => /still generating|waiting/.test(p.message ?? ''))).toBe(true);
+    // The last poll finds the one result final: it reads as finished, not "1/1 finished ... still generating".
+    expect(progress.at(-1)?.message).toMatch(/^1\/1 finished after \d+ s\.$/);
+    for (const p of progress.filter((p) => /still generating/.test(p.message ?? '')))
+      expect(p.message).toMatch(/^0\/1 finished/);
     expect(await sim.admin.charges()).toHaveLength(1);
   });
 

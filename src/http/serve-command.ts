@@ -5,7 +5,7 @@ import { createAuthorizationServer, loadServerSecrets } from '../auth/authorizat
 import { KeyVault, loadKek } from '../auth/key-vault.js';
 import { AccessTokenRecords } from '../auth/oidc-adapter.js';
 import { createTokenVerifier } from '../auth/resource-server.js';
-import { loadConfig, renderHelp } from '../config/config.js';
+import { ConfigError, loadConfig, renderHelp } from '../config/config.js';
 import { createLogger } from '../config/logger.js';
 import { createServerFactory } from '../mcp/server-factory.js';
 import { createToolDeps } from '../mcp/tool-deps.js';
@@ -21,10 +21,6 @@ export async function runServe(argv: string[]): Promise<void> {
   }
   const config = loadConfig(argv);
   const logger = createLogger(config.logLevel);
-  const store = await openStore(config);
-  const kek = loadKek(config.kek, config.dataDir, logger);
-  const secrets = await loadServerSecrets(store);
-
   // The public URL may depend on the bound port (--port 0 in tests), so the app is built once listening.
   let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const server = createServer((req, res) => {
@@ -36,9 +32,21 @@ export async function runServe(argv: string[]): Promise<void> {
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new ConfigError(
+              `port ${config.port} on ${config.host} is already in use; stop what listens there or pick another with --port (PORT)`,
+            )
+          : error,
+      ),
+    );
     server.listen(config.port, config.host);
   });
+  // Opened once the port is ours: a port in use is then the only thing said.
+  const store = await openStore(config);
+  const kek = loadKek(config.kek, config.dataDir, logger);
+  const secrets = await loadServerSecrets(store);
   const port = (server.address() as AddressInfo).port;
   const publicUrl = (
     config.publicUrl ??
