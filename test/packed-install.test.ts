@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanSourceTree, type Installed, installTarball, pack } from './support/packed-install.js';
@@ -14,14 +14,16 @@ const run = promisify(execFile);
 const KEY = 'rw-packed-install-key-31c7';
 const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 let installed: Installed;
+let tarball: string;
 let sim: SimulatorProcess;
 const sessions: StdioSession[] = [];
 
 beforeAll(async () => {
   const source = await cleanSourceTree();
   expect(existsSync(join(source, 'dist'))).toBe(false);
+  tarball = await pack(source);
   [installed, sim] = await Promise.all([
-    pack(source).then(installTarball),
+    installTarball(tarball),
     spawnSimulator({ keys: [KEY], asyncDelayMs: 500 }),
   ]);
 }, 180_000);
@@ -51,6 +53,14 @@ describe('the packed tarball installed into an empty folder', () => {
     const env = { ...process.env, PATH: PATH_WITH_SERVER_NODE };
     const alias = await run(installed.bin('runware-mcp'), ['--version'], { env });
     expect(alias.stdout).toBe(`${VERSION}\n`);
+  });
+
+  it('runs straight from the tarball with npx, both ways the README shows', async () => {
+    const options = { env: { ...process.env, PATH: PATH_WITH_SERVER_NODE }, cwd: dirname(tarball) };
+    const relative = await run('npx', ['-y', `./${basename(tarball)}`, '--version'], options);
+    expect(relative.stdout).toBe(`${VERSION}\n`);
+    const absolute = await run('npx', ['-y', '-p', tarball, 'runware-mcp-server', '--version'], options);
+    expect(absolute.stdout).toBe(`${VERSION}\n`);
   });
 
   it('runs a model and finds the task again, with tasks in SQLite where a driver loads and in memory (one warning) where none does', async () => {
