@@ -16,7 +16,9 @@ await build({
   // Smaller code parses faster: start-up is dominated by parsing the bundled SDK.
   minify: !process.env.NO_MINIFY,
   legalComments: 'none',
-  external: ['better-sqlite3', 'ioredis', 'oidc-provider', 'prom-client'],
+  // oidc-provider names its stored models by class name (AccessToken, Grant, ...): minifying must keep them.
+  keepNames: true,
+  external: ['better-sqlite3'],
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
   },

@@ -23,6 +23,12 @@ const sim = await startSimulator({
   balance: Number(values.balance),
   asyncDelayMs: Number(values['async-delay-ms']),
   ...(values['fixtures-dir'] ? { fixturesDir: values['fixtures-dir'] } : {}),
+}).catch((error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EADDRINUSE') throw error;
+  process.stderr.write(
+    `simulator: port ${values.port} on ${values.host} is already in use; stop what listens there or pick another with --port\n`,
+  );
+  process.exit(2);
 });
 process.stdout.write(
   `Runware simulator listening on ${sim.url} (inference ${sim.url}/v1, content ${sim.url}/content, schemas ${sim.url}/schemas)\n`,

@@ -1,13 +1,19 @@
 import { ConfigError } from './config/config.js';
+import { VERSION } from './version.js';
 
 /**
  * Entry point. Each command is imported lazily so the stdio path never loads the HTTP/OAuth stack.
  *   runware-mcp                 stdio MCP server
  *   runware-mcp serve           hosted MCP over Streamable HTTP + OAuth
  *   runware-mcp catalog refresh rewrite the catalog snapshot from the live services
+ *   runware-mcp --version       the package version
  */
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  if (command === '--version') {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
   if (command === 'serve') {
     const { runServe } = await import('./http/serve-command.js');
     return runServe(rest);

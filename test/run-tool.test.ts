@@ -1,11 +1,15 @@
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SERVER_NODE } from './support/server-node.js';
 import { type SimulatorProcess, spawnSimulator } from './support/simulator-process.js';
 import { connectStdio, type StdioSession } from './support/stdio-client.js';
 
 // A canary key: it must never appear in stderr, results or the SQLite file.
 const KEY = 'rw-canary-4f1d9c2e7b3a';
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 let sim: SimulatorProcess;
 let s: StdioSession;
 const sessions: StdioSession[] = [];
@@ -193,7 +197,66 @@ describe('run: async video with progress, deadline and cancellation', () => {
     expect(String(result.structuredContent!.outputs![0]!.url)).toMatch(/\.mp4$/);
     expect(progress.length).toBeGreaterThanOrEqual(2);
     expect(progress.some((p) => /still generating|waiting/.test(p.message ?? ''))).toBe(true);
+    for (const p of progress.filter((p) => /still generating/.test(p.message ?? '')))
+      expect(p.message).toMatch(/^0\/1 finished/);
     expect(await sim.admin.charges()).toHaveLength(1);
+  });
+
+  it('reads "1/1 finished after N s." in the last progress line, not "... still generating"', async () => {
+    // Raw JSON-RPC over the child's stdio: every line is seen in the order the server wrote it (the SDK client
+    // drops a progress notification that it handles after the result).
+    const child = spawn(SERVER_NODE, [CLI], {
+      env: {
+        ...process.env,
+        RUNWARE_API_KEY: KEY,
+        RUNWARE_API_URL: sim.apiUrl,
+        RUNWARE_SCHEMAS_URL: sim.schemasUrl,
+        RUNWARE_OFFLINE: '1',
+        RUNWARE_MCP_DATA_DIR: s.dataDir,
+        LOG_LEVEL: 'silent',
+      },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    const send = (message: object) =>
+      child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`);
+    send({
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+    });
+    send({ method: 'notifications/initialized' });
+    send({
+      id: 2,
+      method: 'tools/call',
+      params: {
+        name: 'run',
+        arguments: { model: 'google:3@3', positivePrompt: 'tide', duration: 4 },
+        _meta: { progressToken: 'p' },
+      },
+    });
+    const messages: Array<{ id?: number; method?: string; params?: { message?: string } }> = [];
+    let buffer = '';
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        buffer += chunk.toString();
+        const lines = buffer.split('\n');
+        buffer = lines.pop()!;
+        for (const line of lines) messages.push(JSON.parse(line));
+        if (messages.some((m) => m.id === 2)) resolve();
+      });
+    });
+    child.kill();
+    const progress = messages
+      .slice(
+        0,
+        messages.findIndex((m) => m.id === 2),
+      )
+      .filter((m) => m.method === 'notifications/progress')
+      .map((m) => m.params?.message);
+    expect(progress.at(-1)).toMatch(/^1\/1 finished after \d+ s\.$/);
+    expect(progress.filter((m) => m?.includes('still generating')).every((m) => m?.startsWith('0/1'))).toBe(
+      true,
+    );
   });
 
   it('stops polling when the client cancels', async () => {

@@ -22,6 +22,21 @@ beforeAll(async () => {
 });
 afterAll(() => s?.close());
 
+describe('stdio server: list_models counts', () => {
+  it('reads "1 model matches" for one and "N models match" for more', async () => {
+    const all = await call('list_models', { limit: 100 });
+    const perCreator = new Map<string, number>();
+    for (const m of all.structuredContent!.models!)
+      perCreator.set(String(m.creator), (perCreator.get(String(m.creator)) ?? 0) + 1);
+    const single = [...perCreator].find(([, n]) => n === 1)![0];
+    expect(text(await call('list_models', { creator: single }))).toMatch(/^1 model matches \(showing 1\):\n/);
+    const video = await call('list_models', { category: 'video', limit: 2 });
+    expect(text(video)).toMatch(
+      new RegExp(`^${video.structuredContent!.total} models match \\(showing 2\\):`),
+    );
+  });
+});
+
 describe('stdio server: tools/list', () => {
   it('lists all twelve tools with schemas and annotations', async () => {
     const { tools } = await s.client.listTools();

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { SERVER_NODE } from './support/server-node.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
@@ -10,7 +11,7 @@ function converse(
   expectIds: number[],
 ): Promise<{ replies: Map<number, Record<string, unknown>>; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI], {
+    const child = spawn(SERVER_NODE, [CLI], {
       env: { ...process.env, RUNWARE_OFFLINE: '1', LOG_LEVEL: 'silent' },
       stdio: ['pipe', 'pipe', 'ignore'],
     });

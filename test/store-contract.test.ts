@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryStore } from '../src/store/memory-store.js';
 import { RedisStore } from '../src/store/redis-store.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { type Store, StoreUnavailableError } from '../src/store/store.js';
@@ -20,6 +21,7 @@ afterAll(async () => {
 const engines: Array<[string, () => Promise<Store>]> = [
   ['sqlite', async () => new SqliteStore(join(mkdtempSync(join(tmpdir(), 'store-')), 'test.db'))],
   ['redis', async () => RedisStore.open(redis.url, `t${Math.random().toString(36).slice(2)}:`)],
+  ['memory (stdio without a SQLite driver)', async () => new MemoryStore()],
 ];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

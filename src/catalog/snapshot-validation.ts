@@ -67,7 +67,9 @@ function perUnit(m: ModelFile, params: Record<string, unknown>): number {
   const { $perUnit: _u, $part: part, ...request } = params as Record<string, unknown> & { $part?: string };
   for (const line of m.pricing!.lines) {
     if (part !== undefined && (line.part ?? 'task') !== part) continue;
-    if (estimateCost({ lines: [{ ...line, per: 'task', usd: 1 }] }, request) === 1) return line.usd;
+    // Probe whether the line's conditions hold: its unit, scale and unknown-ness do not matter here.
+    const { scale: _s, unknown: _u, ...probe } = line;
+    if (estimateCost({ lines: [{ ...probe, per: 'task', usd: 1 }] }, request) === 1) return line.usd;
   }
   return Number.NaN;
 }

@@ -312,8 +312,15 @@ export const OPTIONS: OptionSpec[] = [
   },
 ];
 
-/** Builds the config from flags and env; throws ConfigError naming the option on bad input. */
-export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Builds the config from flags and env; throws ConfigError naming the option on bad input. For `stdio`, a
+ * serve-only flag is refused (env variables and config-file keys are not: a shell or file may serve both modes).
+ */
+export function loadConfig(
+  argv: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+  command?: 'stdio',
+): Config {
   const config = {
     apiKey: undefined,
     apiUrl: 'https://api.runware.ai/v1',
@@ -359,6 +366,10 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
     }
     const spec = OPTIONS.find((o) => o.flag === flag);
     if (!spec) throw new ConfigError(`Unknown option ${flag}. Run with --help to see the options.`);
+    if (spec.hostedOnly && command === 'stdio')
+      throw new ConfigError(
+        `${flag} is an option of "serve" (MCP over HTTP); the stdio server has no ${flag}. Run: runware-mcp-server serve ${flag} ...`,
+      );
     if (spec.key === 'offline' && inline === undefined) {
       set(spec, 'true');
       continue;

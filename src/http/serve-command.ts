@@ -6,7 +6,7 @@ import { KeyVault, loadKek } from '../auth/key-vault.js';
 import { AccessTokenRecords } from '../auth/oidc-adapter.js';
 import { createTokenVerifier } from '../auth/resource-server.js';
 import { checkStoreAgainstKek, deriveServerSecrets } from '../auth/server-secrets.js';
-import { loadConfig, renderHelp } from '../config/config.js';
+import { ConfigError, loadConfig, renderHelp } from '../config/config.js';
 import { createLogger } from '../config/logger.js';
 import { createServerFactory } from '../mcp/server-factory.js';
 import { createToolDeps } from '../mcp/tool-deps.js';
@@ -22,11 +22,8 @@ export async function runServe(argv: string[]): Promise<void> {
   }
   const config = loadConfig(argv);
   const logger = createLogger(config.logLevel);
+  // The KEK is checked before the port is bound: a bad --kek-file is then the only thing said.
   const kek = loadKek(config, config.dataDir, logger);
-  const store = await openStore(config);
-  await checkStoreAgainstKek(store, kek, logger);
-  const secrets = deriveServerSecrets(kek);
-
   // The public URL may depend on the bound port (--port 0 in tests), so the app is built once listening.
   let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const server = createServer((req, res) => {
@@ -38,9 +35,21 @@ export async function runServe(argv: string[]): Promise<void> {
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new ConfigError(
+              `port ${config.port} on ${config.host} is already in use; stop what listens there or pick another with --port (PORT)`,
+            )
+          : error,
+      ),
+    );
     server.listen(config.port, config.host);
   });
+  // Opened once the port is ours: a port in use is then the only thing said.
+  const store = await openStore(config);
+  await checkStoreAgainstKek(store, kek, logger);
+  const secrets = deriveServerSecrets(kek);
   const port = (server.address() as AddressInfo).port;
   const publicUrl = (
     config.publicUrl ??
@@ -96,7 +105,7 @@ export async function runServe(argv: string[]): Promise<void> {
   process.stdout.write(
     `runware-mcp listening on http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port} (public URL ${publicUrl}, MCP endpoint ${publicUrl}/mcp, store ${store.engine})\n`,
   );
-  logger.info({ publicUrl, store: store.engine }, 'runware-mcp serve ready');
+  logger.info({ publicUrl, store: store.engine, driver: store.driver }, 'runware-mcp serve ready');
 
   // Graceful shutdown: stop accepting, let in-flight requests finish (bounded), then close the store.
   let stopping = false;

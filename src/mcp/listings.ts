@@ -1,4 +1,5 @@
 import { ALL_TOOLS } from '../tools/index.js';
+import { VERSION } from '../version.js';
 import { PROMPTS } from './prompts.js';
 import type { ToolDefinition } from './tool-definition.js';
 
@@ -6,7 +7,7 @@ import type { ToolDefinition } from './tool-definition.js';
  * What the server says about itself before any tool runs: identity, capabilities and the static lists.
  * Plain data with no SDK import, so the stdio front can answer the handshake before the SDK is loaded.
  */
-export const SERVER_INFO = { name: 'runware', title: 'Runware', version: '0.1.0' };
+export const SERVER_INFO = { name: 'runware', title: 'Runware', version: VERSION };
 
 export const CAPABILITIES = { tools: {}, resources: { subscribe: true }, prompts: {}, logging: {} };
 

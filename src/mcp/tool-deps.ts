@@ -6,6 +6,7 @@ import { ContentClient } from '../runware/content-client.js';
 import { SchemaClient } from '../runware/schema-client.js';
 import type { Store } from '../store/store.js';
 import { createTaskService } from '../tasks/task-service.js';
+import { VERSION } from '../version.js';
 import type { ToolDeps, ToolMetrics } from './tool-definition.js';
 
 export interface ToolDepsOptions {
@@ -49,7 +50,7 @@ export function createToolDeps(config: Config, logger: Logger, options: ToolDeps
         maxRetries: config.upstreamMaxRetries,
         ...(options.onRetry ? { onRetry: options.onRetry } : {}),
         ...(options.onExchange ? { onExchange: options.onExchange } : {}),
-        userAgent: 'runware-mcp/0.1.0',
+        userAgent: `runware-mcp/${VERSION}`,
       }),
   };
 }

@@ -1,10 +1,10 @@
-import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { Config } from '../config/config.js';
 import { createLogger } from '../config/logger.js';
 import { createServerFactory } from '../mcp/server-factory.js';
 import { createToolDeps } from '../mcp/tool-deps.js';
+import { openLocalStore } from '../store/open-store.js';
 import { ownerIdFor } from '../tasks/owner.js';
 
 /** The SDK side of stdio mode (loaded by the front on demand): one local user, the key from RUNWARE_API_KEY. */
@@ -15,11 +15,8 @@ export function serveLocal(
 ): { close(): Promise<void> } {
   const logger = createLogger(config.logLevel);
   const deps = createToolDeps(config, logger, {
-    store: async () => {
-      // SQLite is loaded only when the first task is recorded: browsing never pays for it.
-      const { SqliteStore } = await import('../store/sqlite-store.js');
-      return new SqliteStore(join(config.dataDir, 'runware-mcp.db'));
-    },
+    // SQLite is loaded only when the first task is recorded: browsing never pays for it.
+    store: () => openLocalStore(config, logger),
   });
   const principal = {
     // Local tasks are scoped by key too, so switching keys never shows another account's tasks.

@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqliteDatabase, type SqliteDatabase } from './sqlite-driver.js';
 import { type Store, StoreUnavailableError } from './store.js';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -8,7 +8,10 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 /** The embedded default: one SQLite file in WAL mode, synchronous under a promise interface. */
 export class SqliteStore implements Store {
   readonly engine = 'sqlite' as const;
-  private readonly db: Database.Database;
+  get driver() {
+    return this.db.driver;
+  }
+  private readonly db: SqliteDatabase;
   private readonly stmts;
   private sweepTimer: NodeJS.Timeout | undefined;
 
@@ -19,11 +22,11 @@ export class SqliteStore implements Store {
       closeSync(openSync(file, 'a', 0o600));
       chmodSync(file, 0o600);
     }
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openSqliteDatabase(file);
     this.db.exec(`
+      PRAGMA journal_mode = WAL;
+      PRAGMA synchronous = NORMAL;
+      PRAGMA busy_timeout = 5000;
       CREATE TABLE IF NOT EXISTS kv (ns TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, expires_at INTEGER,
         PRIMARY KEY (ns, key)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS idx (name TEXT NOT NULL, member TEXT NOT NULL, seq INTEGER NOT NULL, expires_at INTEGER,
@@ -148,7 +151,7 @@ export class SqliteStore implements Store {
 
   close(): Promise<void> {
     clearInterval(this.sweepTimer);
-    if (this.db.open) this.db.close();
+    this.db.close();
     return Promise.resolve();
   }
 }

@@ -5,7 +5,9 @@
  * The store knows nothing of tools, OAuth or tasks: callers pick namespaces.
  */
 export interface Store {
-  readonly engine: 'sqlite' | 'redis';
+  readonly engine: 'sqlite' | 'redis' | 'memory';
+  /** The library behind the engine where there is a choice (SQLite: node:sqlite or better-sqlite3), for logs. */
+  readonly driver?: string;
   /** The JSON value under ns/key, or undefined when absent or expired. */
   get<T = unknown>(ns: string, key: string): Promise<T | undefined>;
   /** Writes ns/key; ttlSeconds makes it expire. */

@@ -121,7 +121,10 @@ export async function followTask(record: TaskRecord, opts: RunOptions): Promise<
       opts.onProgress?.(
         p.done,
         p.expected,
-        `${p.done}/${p.expected} finished after ${seconds} s${pct}; still generating.`,
+        // The last poll reports every result final: no longer "still generating".
+        p.done >= p.expected
+          ? `${p.done}/${p.expected} finished after ${seconds} s.`
+          : `${p.done}/${p.expected} finished after ${seconds} s${pct}; still generating.`,
       );
     },
   });

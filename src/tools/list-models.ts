@@ -95,5 +95,5 @@ function renderList(
       `- ${m.name} - ${m.air} (${m.category}) - ${m.pricingOverview ?? 'price: see model_pricing'} - ${m.headline ?? ''}`,
   );
   const more = next ? `\nMore results: call again with cursor "${next}".` : '';
-  return `${total} model${total === 1 ? '' : 's'} match (showing ${models.length}):\n${lines.join('\n')}${more}`;
+  return `${total === 1 ? '1 model matches' : `${total} models match`} (showing ${models.length}):\n${lines.join('\n')}${more}`;
 }

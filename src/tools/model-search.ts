@@ -69,7 +69,7 @@ export const modelSearchTool: ToolDefinition<Args> = {
       return toolResult(
         { totalResults, results, ...(nextOffset === undefined ? {} : { nextOffset }) },
         results.length
-          ? `${totalResults} models match "${args.search}":\n${lines.join('\n')}${more}`
+          ? `${totalResults === 1 ? '1 model matches' : `${totalResults} models match`} "${args.search}":\n${lines.join('\n')}${more}`
           : `No models match "${args.search}".`,
       );
     } catch (error) {

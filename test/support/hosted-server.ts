@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRedis } from './redis-server.js';
+import { SERVER_NODE } from './server-node.js';
 import { runwareEnv } from './stdio-client.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -34,7 +35,7 @@ export async function startHostedServer(options: {
 }): Promise<HostedServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'runware-hosted-'));
   const child = spawn(
-    process.execPath,
+    SERVER_NODE,
     [
       ...(options.nodeArgs ?? []),
       CLI,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { PATH_WITH_SERVER_NODE, SERVER_NODE } from './server-node.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
@@ -33,14 +34,16 @@ export function runwareEnv(env: Record<string, string | undefined>): Record<stri
 /** Spawns the built CLI as a real stdio child and connects the official SDK client to it. */
 export async function connectStdio(
   env: Record<string, string> = {},
-  options: { dataDir?: string } = {},
+  /** bin: an installed package's bin link to run instead of this checkout's dist/cli.js. */
+  options: { dataDir?: string; bin?: string } = {},
 ): Promise<StdioSession> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'runware-mcp-'));
   const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [CLI],
+    command: options.bin ?? SERVER_NODE,
+    args: options.bin ? [] : [CLI],
     env: {
       ...getDefaultEnvironment(),
+      PATH: PATH_WITH_SERVER_NODE,
       RUNWARE_MCP_DATA_DIR: dataDir,
       LOG_LEVEL: 'debug',
       ...runwareEnv(env),
