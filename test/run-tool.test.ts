@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SERVER_NODE } from './support/server-node.js';
 import { type SimulatorProcess, spawnSimulator } from './support/simulator-process.js';
-import { connectStdio, type StdioSession } from './support/stdio-client.js';
+import { connectStdio, runwareEnv, type StdioSession } from './support/stdio-client.js';
 
 // A canary key: it must never appear in stderr, results or the SQLite file.
 const KEY = 'rw-canary-4f1d9c2e7b3a';
@@ -209,9 +209,7 @@ describe('run: async video with progress, deadline and cancellation', () => {
       env: {
         ...process.env,
         RUNWARE_API_KEY: KEY,
-        RUNWARE_API_URL: sim.apiUrl,
-        RUNWARE_SCHEMAS_URL: sim.schemasUrl,
-        RUNWARE_OFFLINE: '1',
+        ...runwareEnv({ RUNWARE_API_URL: sim.apiUrl }),
         RUNWARE_MCP_DATA_DIR: s.dataDir,
         LOG_LEVEL: 'silent',
       },
@@ -230,7 +228,7 @@ describe('run: async video with progress, deadline and cancellation', () => {
       method: 'tools/call',
       params: {
         name: 'run',
-        arguments: { model: 'google:3@3', positivePrompt: 'tide', duration: 4 },
+        arguments: { ...VEO, positivePrompt: 'tide', duration: 4 },
         _meta: { progressToken: 'p' },
       },
     });

@@ -254,7 +254,15 @@ export class Catalog {
     };
   }
 
-  /** The snapshot's request schema of a model, whatever the live service says (for showing, not validating). */
+  /**
+   * The schema to show an agent (model_schema, the schema resources): Runware's when it publishes one, else the
+   * snapshot's, marked as such. Showing it helps even where run leaves validation to Runware.
+   */
+  async displaySchema(air: string): Promise<ResolvedRequestSchema | undefined> {
+    return (await this.requestSchema(air)) ?? this.snapshotSchema(air);
+  }
+
+  /** The snapshot's request schema of a model, whatever the live service says. */
   snapshotSchema(air: string): ResolvedRequestSchema | undefined {
     const local = this.getModel(air);
     if (!local?.requestSchema) return undefined;

@@ -22,8 +22,6 @@ export async function runServe(argv: string[]): Promise<void> {
   }
   const config = loadConfig(argv);
   const logger = createLogger(config.logLevel);
-  // The KEK is checked before the port is bound: a bad --kek-file is then the only thing said.
-  const kek = loadKek(config, config.dataDir, logger);
   // The public URL may depend on the bound port (--port 0 in tests), so the app is built once listening.
   let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const server = createServer((req, res) => {
@@ -48,6 +46,7 @@ export async function runServe(argv: string[]): Promise<void> {
   });
   // Opened once the port is ours: a port in use is then the only thing said.
   const store = await openStore(config);
+  const kek = loadKek(config, config.dataDir, logger);
   await checkStoreAgainstKek(store, kek, logger);
   const secrets = deriveServerSecrets(kek);
   const port = (server.address() as AddressInfo).port;

@@ -248,7 +248,7 @@ function getPrompt(name: string, args: Record<string, string>) {
 async function readSchemaResource(deps: ToolDeps, uri: string) {
   const match = SCHEMA_URI.exec(uri);
   const air = match ? safeDecode(match[1]!) : undefined;
-  const schema = air ? (await deps.catalog.requestSchema(air))?.schema : undefined;
+  const schema = air ? (await deps.catalog.displaySchema(air))?.schema : undefined;
   if (!air || !schema) {
     // `data.uri` names the resource that was not found (SEP-2164).
     throw new ProtocolError(

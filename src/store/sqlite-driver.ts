@@ -29,9 +29,13 @@ interface RawDatabase {
   close(): void;
 }
 
-export function openSqliteDatabase(file: string): SqliteDatabase {
+/**
+ * The driver this Node can load, as an opener; throws SqliteDriverUnavailableError before any file is touched
+ * (a caller that prepares the file first should not leave one behind when no driver loads).
+ */
+export function loadSqliteDriver(): (file: string) => SqliteDatabase {
   const builtin = loadNodeSqlite();
-  if (builtin) return wrap('node:sqlite', new builtin.DatabaseSync(file));
+  if (builtin) return (file) => wrap('node:sqlite', new builtin.DatabaseSync(file));
   let BetterSqlite: new (file: string) => RawDatabase;
   try {
     BetterSqlite = createRequire(import.meta.url)('better-sqlite3');
@@ -44,7 +48,7 @@ export function openSqliteDatabase(file: string): SqliteDatabase {
       `No SQLite driver: Node ${process.versions.node} has no node:sqlite (Node 22.13+ has) and ${reason}`,
     );
   }
-  return wrap('better-sqlite3', new BetterSqlite(file));
+  return (file) => wrap('better-sqlite3', new BetterSqlite(file));
 }
 
 /** `node:sqlite` without its one-time ExperimentalWarning (stdio's stderr is the client's log). */

@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { openSqliteDatabase, type SqliteDatabase } from './sqlite-driver.js';
+import { loadSqliteDriver, type SqliteDatabase } from './sqlite-driver.js';
 import { type Store, StoreUnavailableError } from './store.js';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -16,13 +16,14 @@ export class SqliteStore implements Store {
   private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly file: string) {
+    const open = loadSqliteDriver();
     if (file !== ':memory:') {
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
       // Private whatever the directory's mode; SQLite gives the -wal and -shm files the database file's mode.
       closeSync(openSync(file, 'a', 0o600));
       chmodSync(file, 0o600);
     }
-    this.db = openSqliteDatabase(file);
+    this.db = open(file);
     this.db.exec(`
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = NORMAL;

@@ -26,9 +26,7 @@ export const modelSchemaTool: ToolDefinition<{ model: string }> = {
   requiresKey: false,
   async handler(args, ctx) {
     const model = resolveModel(ctx.deps.catalog, args.model);
-    // Runware answering "no schema" leaves run to Runware's own validation; showing the snapshot's still helps.
-    const resolved =
-      (await ctx.deps.catalog.requestSchema(model.air)) ?? ctx.deps.catalog.snapshotSchema(model.air);
+    const resolved = await ctx.deps.catalog.displaySchema(model.air);
     if (!resolved) {
       throw new ToolFailure(
         `Runware publishes no parameter schema for ${model.air}; run sends the parameters as given and Runware validates them.`,
