@@ -11,6 +11,7 @@ const FILES = [
   'test/hosted-',
   'test/packed-install',
   'test/cli-manners',
+  'test/true-to-runware',
 ];
 
 for (const version of NODES) {

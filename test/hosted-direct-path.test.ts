@@ -91,7 +91,9 @@ const REQUESTS: Array<[string, { method: string; params?: Record<string, unknown
 
 describe.each(STORE_ENGINES)('direct answers on the MCP endpoint (%s store)', (engine) => {
   beforeAll(async () => {
-    server = await startHostedServerOn(engine, { apiUrl: sim.apiUrl });
+    // Offline catalog: both paths must answer from the same catalog state, which a background revalidation
+    // from the live services would change between the two requests of a pair.
+    server = await startHostedServerOn(engine, { apiUrl: sim.apiUrl, env: { RUNWARE_OFFLINE: '1' } });
     token = await obtainAccessToken(server.url, KEY);
   });
   afterAll(async () => {

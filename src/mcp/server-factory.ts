@@ -8,6 +8,7 @@ import {
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { Catalog } from '../catalog/catalog.js';
+import { nameOf } from '../catalog/model-record.js';
 import { ALL_TOOLS } from '../tools/index.js';
 import { schemaResourceUri } from '../tools/model-schema.js';
 import { errorResult, toolError } from '../tools/tool-result.js';
@@ -48,7 +49,7 @@ export function createServerFactory(deps: ToolDeps, tools: ToolDefinition[] = AL
     resources: deps.catalog.models().map((m) => ({
       uri: schemaResourceUri(m.air),
       name: `${m.air} schema`,
-      title: `${m.name} parameters`,
+      title: `${nameOf(m)} parameters`,
       mimeType: 'application/schema+json',
     })),
   });
