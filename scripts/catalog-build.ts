@@ -5,14 +5,14 @@
 // names its source. The live services replace all of it at run time (`catalog refresh` rewrites it from them).
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type {
-  Capability,
-  Category,
-  Creator,
-  JsonSchema,
-  ModelExample,
-  ModelFile,
-  Source,
+import {
+  type Capability,
+  type Creator,
+  categoryOf,
+  type JsonSchema,
+  type ModelExample,
+  type ModelFile,
+  type Source,
 } from '../src/catalog/model-record.js';
 import type { PriceRule } from '../src/catalog/price-rule.js';
 
@@ -74,14 +74,6 @@ const priceRuleOf = (
 };
 const LIST_SOURCE = `${curated.source}`;
 
-const TASK_CATEGORY: Record<string, Category> = {
-  imageInference: 'image',
-  videoInference: 'video',
-  audioInference: 'audio',
-  textInference: 'text',
-  '3dInference': '3d',
-  promptEnhance: 'text',
-};
 /** The SDK's architecture keys whose own curated base model is exactly this slug (the same model by name). */
 const ARCHITECTURE_OF: Record<string, string> = {
   'bfl-flux-1-dev': 'flux-1-dev',
@@ -114,10 +106,6 @@ function capabilityId(label: string): string {
 const takesVideo = (r: Reading | undefined) =>
   (r?.facts.capabilities ?? []).some((c) => /^video to/i.test(c)) ||
   (r?.facts.capabilityIds ?? []).some((c) => c.startsWith('video-to'));
-
-function categoryOf(taskType: string, r: Reading | undefined): Category {
-  return TASK_CATEGORY[taskType] ?? (takesVideo(r) ? 'video' : 'image');
-}
 
 /** The SDK schema key a model's parameters start from: its architecture, else its operation, else its modality. */
 function schemaKeyOf(slug: string, taskType: string, r: Reading | undefined): string | undefined {
@@ -386,7 +374,7 @@ function build(): void {
   for (const [air, { id: slug, taskType }] of Object.entries(curated.models)) {
     const r = readingOf(slug);
     const f = r?.facts ?? {};
-    const category = categoryOf(taskType, r);
+    const category = categoryOf(taskType, takesVideo(r) ? ['io:video-to-video'] : []);
     const sources: Source[] = [
       { url: LIST_SOURCE, read: listRead, fields: ['model', 'air', 'taskType'] },
       ...(r?.sources ?? []).map((s) => ({ url: s.url, read: s.read, fields: mapFields(s.gave) })),

@@ -7,6 +7,7 @@ import { type RegistryData, SchemaClient, type SchemaMapEntry } from '../runware
 import {
   CATEGORIES,
   type Category,
+  categoryOf,
   type JsonSchema,
   type ModelExample,
   type ModelFile,
@@ -215,16 +216,6 @@ const isExample = (e: unknown): e is Record<string, unknown> =>
 function withoutNulls(record: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== null && v !== undefined));
 }
-
-const TASK_CATEGORY: Record<string, Category> = {
-  imageInference: 'image',
-  videoInference: 'video',
-  audioInference: 'audio',
-  textInference: 'text',
-  '3dInference': '3d',
-  promptEnhance: 'text',
-};
-const categoryOf = (taskType: string): Category => TASK_CATEGORY[taskType] ?? 'image';
 
 /**
  * Writes into a fresh folder next to the target, validates it, then swaps it in: a failed refresh changes

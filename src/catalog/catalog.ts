@@ -3,8 +3,8 @@ import type { ContentClient, ContentModel } from '../runware/content-client.js';
 import type { RegistryData, SchemaClient } from '../runware/schema-client.js';
 import {
   type Capability,
-  type Category,
   type Creator,
+  categoryOf,
   type JsonSchema,
   type ModelExample,
   type ModelFile,
@@ -49,15 +49,6 @@ export const TRANSPORT_FIELDS = [
 
 /** After the live services fail, they are left alone this long (a run must not wait on a dead service each time). */
 const LIVE_BACKOFF_MS = 30_000;
-
-const TASK_CATEGORY: Record<string, Category> = {
-  imageInference: 'image',
-  videoInference: 'video',
-  audioInference: 'audio',
-  textInference: 'text',
-  '3dInference': '3d',
-  promptEnhance: 'text',
-};
 
 /**
  * The curated catalog. Runware's live content and schema services are the source of truth: their models,
@@ -333,7 +324,9 @@ export class Catalog {
       model: slug,
       air,
       taskType,
-      category: bundled?.category ?? categoryOf(taskType, fresh.capabilities),
+      category:
+        bundled?.category ??
+        categoryOf(taskType, Array.isArray(fresh.capabilities) ? fresh.capabilities : []),
       capabilities: Array.isArray(fresh.capabilities)
         ? fresh.capabilities.filter((c) => typeof c === 'string')
         : [],
@@ -369,14 +362,6 @@ const today = () => new Date().toISOString().slice(0, 10);
 function findSlug(registry: RegistryData | undefined, slug: string) {
   if (!registry) return undefined;
   return Object.values(registry.models).find((m) => m.id === slug);
-}
-
-/** A category for a model the snapshot lacks: from its task type, and for utilities from what they take in. */
-function categoryOf(taskType: string, capabilities: unknown): Category {
-  const known = TASK_CATEGORY[taskType];
-  if (known) return known;
-  const caps = Array.isArray(capabilities) ? capabilities.join(' ') : '';
-  return /video-to/.test(caps) ? 'video' : 'image';
 }
 
 const isPricingExample = (p: PricingExample) =>

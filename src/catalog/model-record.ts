@@ -3,6 +3,23 @@ import type { PriceRule } from './price-rule.js';
 export type Category = 'image' | 'video' | 'audio' | 'text' | '3d';
 export const CATEGORIES: readonly Category[] = ['image', 'video', 'audio', 'text', '3d'];
 
+const TASK_CATEGORY: Record<string, Category> = {
+  imageInference: 'image',
+  videoInference: 'video',
+  audioInference: 'audio',
+  textInference: 'text',
+  '3dInference': '3d',
+  promptEnhance: 'text',
+};
+
+/**
+ * A model's category from its task type; utilities (upscale, background removal, caption...) are video ones
+ * when they take a video in (a `video-to-*` capability), image ones otherwise.
+ */
+export function categoryOf(taskType: string, capabilities: readonly string[] = []): Category {
+  return TASK_CATEGORY[taskType] ?? (capabilities.some((c) => /(^|:)video-to-/.test(c)) ? 'video' : 'image');
+}
+
 /** Where a record's facts were read: a Runware URL or repository path, when, and which fields it gave. */
 export interface Source {
   url: string;

@@ -27,19 +27,7 @@ export interface RunOptions {
  * goes upstream, so a crash or a timeout never loses it; completion is recorded exactly once.
  */
 export async function submitTask(task: TaskObject, opts: RunOptions): Promise<TaskRecord> {
-  const now = new Date().toISOString();
-  const record: TaskRecord = {
-    taskUUID: task.taskUUID,
-    ownerId: opts.ownerId,
-    model: String(task.model ?? ''),
-    taskType: task.taskType,
-    status: 'processing',
-    outputs: [],
-    expected: expectedResults(task),
-    deliveryMethod: task.deliveryMethod === 'async' ? 'async' : 'sync',
-    createdAt: now,
-    updatedAt: now,
-  };
+  const record = newRecord(task, opts.ownerId, task.deliveryMethod === 'async' ? 'async' : 'sync');
   await opts.tasks.record(record);
   const started = Date.now();
   // The whole call keeps the deadline, the submission included: an upstream that hangs or keeps failing
@@ -150,6 +138,27 @@ function costOf(items: Parameters<typeof totalCost>[0]): { cost?: number; usage?
   const cost = totalCost(items);
   const usage = totalUsage(items);
   return { ...(cost === undefined ? {} : { cost }), ...(usage ? { usage } : {}) };
+}
+
+/** A task as recorded before it goes upstream: processing, no outputs yet. */
+function newRecord(
+  task: TaskObject,
+  ownerId: string,
+  deliveryMethod: TaskRecord['deliveryMethod'],
+): TaskRecord {
+  const now = new Date().toISOString();
+  return {
+    taskUUID: task.taskUUID,
+    ownerId,
+    model: String(task.model ?? ''),
+    taskType: task.taskType,
+    status: 'processing',
+    outputs: [],
+    expected: expectedResults(task),
+    deliveryMethod,
+    createdAt: now,
+    updatedAt: now,
+  };
 }
 
 function expectedResults(task: TaskObject): number {
