@@ -9,7 +9,14 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import addFormats from 'ajv-formats';
 import { Catalog } from '../catalog/catalog.js';
 import { nameOf } from '../catalog/model-record.js';
-import { ALL_TOOLS } from '../tools/index.js';
+import {
+  declaresStudio,
+  readStudioResource,
+  STUDIO_URI,
+  studioResourceListing,
+  studioResult,
+} from '../studio/studio-app.js';
+import { ALL_TOOLS, APP_TOOLS } from '../tools/index.js';
 import { schemaResourceUri } from '../tools/model-schema.js';
 import { errorResult, toolError } from '../tools/tool-result.js';
 import { buildListings, CAPABILITIES, INSTRUCTIONS, SERVER_INFO } from './listings.js';
@@ -34,24 +41,31 @@ interface CompiledTool {
  * a per-principal factory that only wires prebuilt handlers into a fresh low-level Server: nearly free, which
  * matters because hosted mode builds a server per HTTP request.
  */
-export function createServerFactory(deps: ToolDeps, tools: ToolDefinition[] = ALL_TOOLS): ServerFactory {
+export function createServerFactory(
+  deps: ToolDeps,
+  tools: ToolDefinition[] = ALL_TOOLS,
+  appTools: ToolDefinition[] = APP_TOOLS,
+): ServerFactory {
   // Our own schemas are trusted: skipping meta-schema validation saves compiling the meta-schema at start.
   const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: false, validateSchema: false });
   addFormats.default(ajv);
   const compiled = new Map<string, CompiledTool>(
-    tools.map((def) => {
+    [...tools, ...appTools].map((def) => {
       let validator: ValidateFunction | undefined;
       return [def.name, { def, validate: () => (validator ??= ajv.compile(def.inputSchema)) }];
     }),
   );
-  const { toolList, resourceTemplates, promptList } = buildListings(tools);
-  const resourceList = () => ({
-    resources: deps.catalog.models().map((m) => ({
-      uri: schemaResourceUri(m.air),
-      name: `${m.air} schema`,
-      title: `${nameOf(m)} parameters`,
-      mimeType: 'application/schema+json',
-    })),
+  const { toolList, studioToolList, resourceTemplates, promptList } = buildListings(tools, appTools);
+  const resourceList = (studio: boolean) => ({
+    resources: [
+      ...(studio ? [studioResourceListing(deps.config)] : []),
+      ...deps.catalog.models().map((m) => ({
+        uri: schemaResourceUri(m.air),
+        name: `${m.air} schema`,
+        title: `${nameOf(m)} parameters`,
+        mimeType: 'application/schema+json',
+      })),
+    ],
   });
 
   async function callTool(
@@ -129,19 +143,28 @@ export function createServerFactory(deps: ToolDeps, tools: ToolDefinition[] = AL
 
   const createServer = (principal: Principal) => {
     const server = new Server(SERVER_INFO, { capabilities: CAPABILITIES, instructions: INSTRUCTIONS });
-    server.setRequestHandler('tools/list', () => toolList as never);
+    // What the client declared: at initialize (stdio), or in each request's envelope (2026-07-28, which the SDK
+    // copies into the per-request server). Stateless 2025-era HTTP requests declare nothing: today's answers.
+    const studio = () => declaresStudio(server.getClientCapabilities());
+    server.setRequestHandler('tools/list', () => (studio() ? studioToolList : toolList) as never);
     server.setRequestHandler('tools/call', async (request, ctx) => {
       const { name, arguments: args = {} } = request.params;
+      const def = compiled.get(name)?.def;
       const result = await callTool(principal, name, args, {
         signal: ctx.mcpReq.signal,
         progressToken: ctx.mcpReq._meta?.progressToken,
         notify: (notification) => ctx.mcpReq.notify(notification),
       });
-      return server.projectCallToolResult(result, compiled.get(name)?.def.outputSchema);
+      const shown = def?._meta?.ui && studio() ? studioResult(result, deps.catalog) : result;
+      return server.projectCallToolResult(shown, def?.outputSchema);
     });
-    server.setRequestHandler('resources/list', resourceList);
+    server.setRequestHandler('resources/list', () => resourceList(studio()));
     server.setRequestHandler('resources/templates/list', () => resourceTemplates);
-    server.setRequestHandler('resources/read', (request) => readSchemaResource(deps, request.params.uri));
+    server.setRequestHandler('resources/read', (request) =>
+      request.params.uri === STUDIO_URI
+        ? readStudioResource(deps.config)
+        : readSchemaResource(deps, request.params.uri),
+    );
     // Schema resources change only with a catalog refresh: subscriptions are accepted and never fire.
     server.setRequestHandler('resources/subscribe', () => ({}));
     server.setRequestHandler('resources/unsubscribe', () => ({}));
@@ -169,7 +192,7 @@ export function createServerFactory(deps: ToolDeps, tools: ToolDefinition[] = AL
       case 'tools/list':
         return Promise.resolve(toolList);
       case 'resources/list':
-        return Promise.resolve(resourceList());
+        return Promise.resolve(resourceList(false));
       case 'resources/templates/list':
         return Promise.resolve(resourceTemplates);
       case 'prompts/list':

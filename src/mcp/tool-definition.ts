@@ -55,6 +55,8 @@ export interface ToolDefinition<Args = Record<string, unknown>> {
   inputSchema: JsonSchemaObject;
   outputSchema?: JsonSchemaObject;
   annotations: ToolAnnotations;
+  /** Listed as the tool's `_meta` (MCP Apps: which `ui://` app shows its results, who may call it). */
+  _meta?: Record<string, unknown>;
   /** Needs a Runware API key; without one the factory answers a clear "set RUNWARE_API_KEY" error. */
   requiresKey: boolean;
   handler: (args: Args, ctx: ToolContext) => Promise<CallToolResult>;

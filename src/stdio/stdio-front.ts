@@ -1,5 +1,6 @@
 import { PassThrough, type Readable, Writable } from 'node:stream';
 import { buildListings, CAPABILITIES, INSTRUCTIONS, SERVER_INFO } from '../mcp/listings.js';
+import { declaresStudio } from '../studio/studio-app.js';
 
 /**
  * The stdio front: answers a 2025-era client's handshake (initialize, ping, the static lists) from plain data
@@ -29,7 +30,7 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export function startStdioFront(options: StdioFrontOptions): void {
-  const { toolList, promptList, resourceTemplates } = buildListings();
+  const { toolList, studioToolList, promptList, resourceTemplates } = buildListings();
   const lists: Record<string, unknown> = {
     ping: {},
     'tools/list': toolList,
@@ -96,6 +97,8 @@ export function startStdioFront(options: StdioFrontOptions): void {
       if (!isPlainObject(params.capabilities) || !isPlainObject(client)) return false;
       if (typeof client.name !== 'string' || typeof client.version !== 'string') return false;
       initialized = true;
+      // The SDK server lists the app-only tools to clients that declared MCP Apps: so does the front.
+      if (declaresStudio(params.capabilities)) lists['tools/list'] = studioToolList;
       swallowReplay = true;
       queue.push(Buffer.from(`${JSON.stringify({ ...message, id: REPLAY_ID })}\n`));
       reply(message.id, {

@@ -11,7 +11,8 @@ export const ASYNC_TASK_TYPES = new Set(['videoInference', 'audioInference', '3d
 /** Refusals that end a task for good (retrying the same request would be refused the same way). */
 const DEFINITIVE = new Set(['validation', 'auth', 'quota', 'safety']);
 
-export type Progress = (done: number, expected: number, message: string) => void;
+/** `percent` is Runware's own progress figure, when it reports one. */
+export type Progress = (done: number, expected: number, message: string, percent?: number) => void;
 
 export interface RunOptions {
   client: RunwareClient;
@@ -113,6 +114,7 @@ export async function followTask(record: TaskRecord, opts: RunOptions): Promise<
         p.done >= p.expected
           ? `${p.done}/${p.expected} finished after ${seconds} s.`
           : `${p.done}/${p.expected} finished after ${seconds} s${pct}; still generating.`,
+        p.progress,
       );
     },
   });

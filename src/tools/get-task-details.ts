@@ -2,6 +2,7 @@ import { scrubSecrets } from '../config/logger.js';
 import type { Principal, ToolContext, ToolDefinition } from '../mcp/tool-definition.js';
 import { RunwareError } from '../runware/errors.js';
 import type { ResultItem } from '../runware/types.js';
+import { STUDIO_TOOL_META } from '../studio/studio-app.js';
 import { extractOutputs, totalCost } from '../tasks/outputs.js';
 import { followTask } from '../tasks/task-runner.js';
 import type { TaskRecord } from '../tasks/task-service.js';
@@ -24,6 +25,7 @@ export const getTaskDetailsTool: ToolDefinition<{ taskUUID: string }> = {
   },
   outputSchema: TASK_RESULT_SCHEMA,
   annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true },
+  _meta: STUDIO_TOOL_META,
   requiresKey: true,
   async handler({ taskUUID }, ctx) {
     let local: TaskRecord | undefined;

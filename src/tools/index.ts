@@ -11,6 +11,7 @@ import { modelSchemaTool } from './model-schema.js';
 import { modelSearchTool } from './model-search.js';
 import { modelUploadTool } from './model-upload.js';
 import { runTool } from './run.js';
+import { studioTaskStatusTool } from './studio-task-status.js';
 
 /** The canonical list of tools, in the order tools/list shows them. */
 export const ALL_TOOLS = [
@@ -27,3 +28,6 @@ export const ALL_TOOLS = [
   modelUploadTool,
   accountTool,
 ] as unknown as ToolDefinition[];
+
+/** Tools only an MCP App calls (`visibility: ["app"]`): listed only to clients that declared the Apps extension. */
+export const APP_TOOLS = [studioTaskStatusTool] as unknown as ToolDefinition[];

@@ -2,6 +2,7 @@ import { InvalidCursorError } from '../catalog/catalog.js';
 import { CATEGORIES } from '../catalog/model-record.js';
 import type { SortOrder } from '../catalog/search-index.js';
 import type { ToolContext, ToolDefinition } from '../mcp/tool-definition.js';
+import { STUDIO_TOOL_META } from '../studio/studio-app.js';
 import { MODEL_RECORD_SCHEMA } from './resolve-model.js';
 import { ToolFailure, toolResult } from './tool-result.js';
 
@@ -47,6 +48,7 @@ export const listModelsTool: ToolDefinition<Args> = {
     },
   },
   annotations: { readOnlyHint: true, openWorldHint: false, idempotentHint: true },
+  _meta: STUDIO_TOOL_META,
   requiresKey: false,
   async handler(args, ctx) {
     validateFilters(args, ctx);

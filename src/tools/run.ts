@@ -6,6 +6,7 @@ import { estimateCost } from '../catalog/price-rule.js';
 import type { ToolContext, ToolDefinition } from '../mcp/tool-definition.js';
 import { timeoutSignal } from '../runware/deadline.js';
 import type { ResultItem, TaskObject } from '../runware/types.js';
+import { STUDIO_TOOL_META } from '../studio/studio-app.js';
 import { ASYNC_TASK_TYPES, recordFinished, submitTask } from '../tasks/task-runner.js';
 import type { TaskRecord } from '../tasks/task-service.js';
 import { resolveModel } from './resolve-model.js';
@@ -57,6 +58,7 @@ export const runTool: ToolDefinition<Args> = {
   },
   outputSchema: TASK_RESULT_SCHEMA,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  _meta: STUDIO_TOOL_META,
   requiresKey: true,
   async handler(args, ctx) {
     const started = Date.now();
