@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/client';
+import { Client, type ClientCapabilities } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { PATH_WITH_SERVER_NODE, SERVER_NODE } from './server-node.js';
 
@@ -35,7 +35,7 @@ export function runwareEnv(env: Record<string, string | undefined>): Record<stri
 export async function connectStdio(
   env: Record<string, string> = {},
   /** bin: an installed package's bin link to run instead of this checkout's dist/cli.js. */
-  options: { dataDir?: string; bin?: string } = {},
+  options: { dataDir?: string; bin?: string; capabilities?: ClientCapabilities } = {},
 ): Promise<StdioSession> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'runware-mcp-'));
   const transport = new StdioClientTransport({
@@ -54,7 +54,10 @@ export async function connectStdio(
   transport.stderr?.on('data', (c: Buffer) => {
     err += c.toString();
   });
-  const client = new Client({ name: 'runware-mcp-tests', version: '1.0.0' });
+  const client = new Client(
+    { name: 'runware-mcp-tests', version: '1.0.0' },
+    options.capabilities ? { capabilities: options.capabilities } : {},
+  );
   await client.connect(transport);
   return { client, stderr: () => err, dataDir, close: () => client.close() };
 }

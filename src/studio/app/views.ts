@@ -119,7 +119,8 @@ function outputView(
   context: Context,
   actions: Actions,
 ): HTMLElement {
-  const what = `${NOUN[output.type] ?? output.type}${total > 1 ? ` ${index + 1} of ${total}` : ''}`;
+  const noun = NOUN[output.type] ?? output.type;
+  const what = `${noun[0]!.toUpperCase()}${noun.slice(1)}${total > 1 ? ` ${index + 1} of ${total}` : ''}`;
   const seed = output.seed === undefined ? '' : `, seed ${output.seed}`;
   if (output.type === 'image' && output.url) {
     const label = `${what}${seed}${context.prompt ? `: ${context.prompt}` : ''}`;
