@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SimulatorProcess, spawnSimulator } from './support/simulator-process.js';
 import { connectStdio, type StdioSession } from './support/stdio-client.js';
@@ -144,6 +146,245 @@ describe('Runware Studio in a browser host', () => {
     await expect.poll(() => m.app.locator('dl.facts').textContent()).toContain(String(seed));
   });
 
+  it('follows a running video task through the app-only tool, progress advancing, until the video from the simulator replaces it', async () => {
+    const args = {
+      model: 'google:3@3',
+      positivePrompt: 'waves on a beach',
+      width: 1280,
+      height: 720,
+      duration: 4,
+    };
+    const result = await call('run', args);
+    expect(result.structuredContent?.status).toBe('processing');
+    const m = await mount({ toolName: 'run', args, result });
+    const seen: number[] = [];
+    let indeterminate = false;
+    await expect
+      .poll(
+        async () => {
+          const state = await m.app.evaluate(() => {
+            const bar = document.querySelector('progress');
+            return {
+              bar: Boolean(bar),
+              value: bar?.hasAttribute('value') ? bar.value : undefined,
+              video: Boolean(document.querySelector('video')),
+            };
+          });
+          if (state.bar && state.value === undefined) indeterminate = true;
+          if (state.value !== undefined && seen.at(-1) !== state.value) seen.push(state.value);
+          return state.video;
+        },
+        { timeout: 40_000, interval: 150 },
+      )
+      .toBe(true);
+    // Progress went up while it ran, never back, and every poll was the app-only tool (no model turns).
+    expect(indeterminate || seen.length > 0).toBe(true);
+    expect(seen.length, `progress seen: ${seen.join(', ')}`).toBeGreaterThanOrEqual(2);
+    expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+    const calls = m.requests.filter((r) => r.method === 'tools/call');
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    for (const c of calls)
+      expect(c.params).toEqual({
+        name: 'studio_task_status',
+        arguments: { taskUUID: result.structuredContent!.taskUUID },
+      });
+    const final = await finished(result.structuredContent!.taskUUID as string);
+    const url = (final.structuredContent!.outputs as Array<{ url: string }>)[0]!.url;
+    expect(await m.app.locator('video').getAttribute('src')).toBe(url);
+    expect(url.startsWith(simulatorOrigin())).toBe(true);
+    await expect
+      .poll(() => m.responses.find((r) => r.url === url))
+      .toMatchObject({ status: 200, contentType: 'video/mp4' });
+    expect(await m.app.locator('dl.facts').textContent()).toContain(
+      usdOf(final.structuredContent!.cost as number),
+    );
+    await m.app.getByRole('button', { name: 'Download Video' }).click();
+    await expect
+      .poll(() => m.requests.find((r) => r.method === 'ui/download-file')?.params)
+      .toEqual({
+        contents: [{ type: 'resource_link', uri: url, name: url.split('/').pop(), mimeType: 'video/mp4' }],
+      });
+    await screenshots(
+      'video',
+      { toolName: 'get_task_details', args: { taskUUID: final.structuredContent!.taskUUID }, result: final },
+      async (v) => {
+        await expect.poll(() => v.app.locator('video').count()).toBe(1);
+      },
+    );
+  });
+
+  it('screenshots a running task (a fresh run for each shot, caught while it renders)', async () => {
+    for (const width of [320, 900]) {
+      for (const theme of ['light', 'dark'] as const) {
+        const args = {
+          model: 'google:3@3',
+          positivePrompt: 'a paper boat on a river',
+          width: 1280,
+          height: 720,
+          duration: 4,
+        };
+        const result = await call('run', args);
+        expect(result.structuredContent?.status).toBe('processing');
+        const m = await mount({ toolName: 'run', args, result, width, theme });
+        await expect.poll(() => m.app.locator('progress[value]').count(), { timeout: 10_000 }).toBe(1);
+        expect(await m.app.getByRole('status').textContent()).toContain('Generating');
+        await m.screenshot(`running-${width}-${theme}`);
+        await m.close();
+      }
+    }
+  });
+
+  it('plays an audio result loaded from the simulator (a get_task_details view: no "another like this" without the run\'s parameters)', async () => {
+    const started = await call('run', {
+      model: 'runware:ace-step@v1.5-turbo',
+      positivePrompt: 'a calm piano melody',
+    });
+    const result = await finished(started.structuredContent!.taskUUID as string);
+    expect(result.structuredContent?.status).toBe('success');
+    const args = { taskUUID: result.structuredContent!.taskUUID };
+    const m = await mount({ toolName: 'get_task_details', args, result });
+    const url = (result.structuredContent!.outputs as Array<{ url: string }>)[0]!.url;
+    expect(url.startsWith(simulatorOrigin())).toBe(true);
+    // The file was fetched from the simulator and decoded: the player knows its duration.
+    await expect
+      .poll(() => m.app.locator('audio').evaluate((a) => (a as HTMLAudioElement).duration))
+      .toBeGreaterThan(0);
+    expect(await m.app.locator('audio').getAttribute('src')).toBe(url);
+    expect(m.responses.find((r) => r.url === url)).toMatchObject({ status: 200 });
+    expect(await m.app.getByRole('button', { name: 'Another like this' }).count()).toBe(0);
+    await m.app.getByRole('button', { name: 'Open Audio clip full size' }).click();
+    await expect.poll(() => m.requests.find((r) => r.method === 'ui/open-link')?.params).toEqual({ url });
+    await screenshots('audio', { toolName: 'get_task_details', args, result }, async (a) => {
+      await expect
+        .poll(() => a.app.locator('audio').evaluate((el) => (el as HTMLAudioElement).duration))
+        .toBeGreaterThan(0);
+    });
+  });
+
+  it('offers a 3D model as a download', async () => {
+    const started = await call('run', { model: 'meshy:meshy@6', positivePrompt: 'a small wooden chair' });
+    const result = await finished(started.structuredContent!.taskUUID as string);
+    expect(result.structuredContent?.status).toBe('success');
+    const output = (result.structuredContent!.outputs as Array<{ type: string; url: string }>).find(
+      (o) => o.type === '3d',
+    )!;
+    const m = await mount({
+      toolName: 'get_task_details',
+      args: { taskUUID: result.structuredContent!.taskUUID },
+      result,
+    });
+    await m.app.getByRole('button', { name: 'Download 3D model' }).click();
+    await expect
+      .poll(() => m.requests.find((r) => r.method === 'ui/download-file')?.params)
+      .toEqual({
+        contents: [
+          {
+            type: 'resource_link',
+            uri: output.url,
+            name: output.url.split('/').pop(),
+            mimeType: 'model/gltf-binary',
+          },
+        ],
+      });
+    await m.screenshot('3d-900-light');
+  });
+
+  it('shows list_models as cards; "use this model" puts the model id into the conversation', async () => {
+    const args = { category: 'video', limit: 6 };
+    const result = await call('list_models', args);
+    const models = (result.structuredContent as { models: Array<{ air: string; name: string }> }).models;
+    expect(models.length).toBe(6);
+    const m = await mount({ toolName: 'list_models', args, result });
+    await expect.poll(() => m.app.locator('article.card').count()).toBe(6);
+    expect(await m.app.locator('article.card h2').allTextContents()).toEqual(models.map((x) => x.name));
+    await m.app.getByRole('button', { name: `Use ${models[1]!.name} (${models[1]!.air})` }).click();
+    await expect
+      .poll(() => m.requests.find((r) => r.method === 'ui/message')?.params)
+      .toEqual({
+        role: 'user',
+        content: [
+          {
+            type: 'text',
+            text: `Use the Runware model ${models[1]!.name} (${models[1]!.air}) for the next generation.`,
+          },
+        ],
+      });
+    // A host that takes no messages gets a model-context update instead.
+    const quiet = await mount({
+      toolName: 'list_models',
+      args,
+      result,
+      capabilities: { updateModelContext: { text: {} }, serverTools: {} },
+    });
+    await quiet.app.getByRole('button', { name: `Use ${models[0]!.name} (${models[0]!.air})` }).click();
+    await expect.poll(() => quiet.requests.map((r) => r.method)).toContain('ui/update-model-context');
+    expect(quiet.requests.some((r) => r.method === 'ui/message')).toBe(false);
+    await screenshots('models', { toolName: 'list_models', args, result }, async (c) => {
+      await expect.poll(() => c.app.locator('article.card').count()).toBe(6);
+    });
+  });
+
+  it('shows a failed task and a refused run', async () => {
+    await sim.admin.faults({ failTaskCount: 1 });
+    const args = { model: 'runware:101@1', positivePrompt: 'a storm', width: 512, height: 512 };
+    const failed = await call('run', args);
+    expect(failed.structuredContent?.status).toBe('error');
+    const m = await mount({ toolName: 'run', args, result: failed });
+    await expect.poll(() => m.app.getByRole('alert').textContent()).toContain('timeoutProvider');
+    await m.screenshot('failed-900-light');
+    // "Try again" refused by the spend cap: the refusal is shown and the failed task stays in view.
+    const refused = await call('run', { ...args, maxCost: 0.000001 });
+    expect(refused.isError).toBe(true);
+    const r = await mount({ toolName: 'run', args: { ...args, maxCost: 0.000001 }, result: refused });
+    await expect.poll(() => r.app.locator('h1').textContent()).toBe('Not run');
+    expect(await r.app.locator('main').textContent()).toContain('exceeds the spend cap');
+  });
+
+  it('loads nothing from a host its CSP does not name', async () => {
+    let foreignHits = 0;
+    const foreign = createServer((_req, res) => {
+      foreignHits++;
+      res.writeHead(200, { 'content-type': 'image/png' }).end();
+    });
+    await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+    const foreignOrigin = `http://127.0.0.1:${(foreign.address() as AddressInfo).port}`;
+    try {
+      const args = {
+        model: 'runware:101@1',
+        positivePrompt: 'two cats',
+        width: 512,
+        height: 512,
+        numberResults: 2,
+      };
+      const result = await call('run', args);
+      const outputs = result.structuredContent!.outputs as Array<{ url: string }>;
+      // The same result, but its first image on a host the resource's CSP does not list.
+      const moved = `${foreignOrigin}${new URL(outputs[0]!.url).pathname}`;
+      const tampered = {
+        ...result,
+        structuredContent: {
+          ...result.structuredContent,
+          outputs: [{ ...outputs[0], url: moved }, outputs[1]],
+        },
+      };
+      const m = await mount({ toolName: 'run', args, result: tampered });
+      await expect.poll(async () => (await m.violations()).map((v) => v.blockedURI)).toContain(moved);
+      expect((await m.violations()).find((v) => v.blockedURI === moved)?.directive).toBe('img-src');
+      // The simulator's image, which the policy names, loads beside it; the foreign host never heard a thing.
+      await expect
+        .poll(() =>
+          m.app
+            .locator('button.thumb img')
+            .nth(1)
+            .evaluate((i) => (i as HTMLImageElement).naturalWidth),
+        )
+        .toBeGreaterThan(0);
+      expect(foreignHits).toBe(0);
+    } finally {
+      foreign.close();
+    }
+  });
+
   it('screenshots the image result', async () => {
     const args = {
       model: 'runware:101@1',
@@ -164,6 +405,15 @@ describe('Runware Studio in a browser host', () => {
     });
   });
 });
+
+/** Calls get_task_details until the task is final (each call waits up to the server's deadline). */
+async function finished(taskUUID: string) {
+  for (let i = 0; i < 20; i++) {
+    const r = await call('get_task_details', { taskUUID });
+    if (r.structuredContent?.status !== 'processing') return r;
+  }
+  throw new Error(`task ${taskUUID} did not finish`);
+}
 
 function usdOf(amount: number) {
   return amount >= 0.1 ? `$${amount.toFixed(2)}` : `$${Number(amount.toPrecision(2))}`;
