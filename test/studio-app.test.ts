@@ -324,7 +324,7 @@ describe('Runware Studio in a browser host', () => {
     });
   });
 
-  it('shows a failed task and a refused run', async () => {
+  it('shows a failed task; a refused "try again" keeps it in view and says why', async () => {
     await sim.admin.faults({ failTaskCount: 1 });
     const args = { model: 'runware:101@1', positivePrompt: 'a storm', width: 512, height: 512 };
     const failed = await call('run', args);
@@ -332,7 +332,17 @@ describe('Runware Studio in a browser host', () => {
     const m = await mount({ toolName: 'run', args, result: failed });
     await expect.poll(() => m.app.getByRole('alert').textContent()).toContain('timeoutProvider');
     await m.screenshot('failed-900-light');
-    // "Try again" refused by the spend cap: the refusal is shown and the failed task stays in view.
+    await sim.admin.faults({ insufficientCredits: true });
+    try {
+      await m.app.getByRole('button', { name: 'Try again' }).click();
+      await expect
+        .poll(() => m.app.locator('#notice [role=alert]').textContent())
+        .toContain('Insufficient Runware credits');
+    } finally {
+      await sim.admin.faults({ insufficientCredits: false });
+    }
+    expect(await m.app.locator('h1').textContent()).toMatch(/^Failed/);
+    // A run refused before anything ran (the spend cap) mounts as the refusal itself.
     const refused = await call('run', { ...args, maxCost: 0.000001 });
     expect(refused.isError).toBe(true);
     const r = await mount({ toolName: 'run', args: { ...args, maxCost: 0.000001 }, result: refused });

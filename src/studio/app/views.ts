@@ -86,10 +86,15 @@ function elapsed(task: Task): number | undefined {
   return Number.isFinite(from) && Number.isFinite(to) ? Math.max(0, to - from) : undefined;
 }
 
+/** Label/value rows; the prompt and the task id take a whole row. */
 function facts(rows: Array<[string, string | undefined]>) {
   const list = h('dl', { class: 'facts' });
-  for (const [term, value] of rows)
-    if (value) list.append(h('div', {}, h('dt', {}, term), h('dd', {}, value)));
+  for (const [term, value] of rows) {
+    if (!value) continue;
+    const wide = term === 'Prompt' || term === 'Task';
+    const shown = term === 'Task' ? h('code', {}, value) : value;
+    list.append(h('div', { class: wide ? 'wide' : undefined }, h('dt', {}, term), h('dd', {}, shown)));
+  }
   return list;
 }
 
