@@ -57,12 +57,28 @@ async function mount(options: MountOptions) {
   return mounted;
 }
 
-/** Light and dark, 320 px and desktop, of the state `show` puts the app in. */
+/** The host's background variable (studio-host.ts) as the app must resolve it in each theme. */
+const HOST_BACKGROUND = { light: 'rgb(255, 255, 255)', dark: 'rgb(31, 30, 29)' };
+
+/** The app's layout in its frame: anything wider than the frame scrolls sideways. */
+const layoutOf = (m: MountedStudio) =>
+  m.app.evaluate(() => ({
+    overflow: document.documentElement.scrollWidth - window.innerWidth,
+    background: getComputedStyle(document.body).backgroundColor,
+  }));
+
+/**
+ * Light and dark, 320 px and desktop, of the state `show` puts the app in; each one takes the host's theme
+ * variables and fits its width without scrolling sideways.
+ */
 async function screenshots(name: string, options: MountOptions, show: (m: MountedStudio) => Promise<void>) {
   for (const width of [320, 900]) {
     for (const theme of ['light', 'dark'] as const) {
       const m = await mount({ ...options, width, theme });
       await show(m);
+      const layout = await layoutOf(m);
+      expect(layout.overflow, `${name} at ${width} px scrolls sideways`).toBeLessThanOrEqual(0);
+      expect(layout.background).toBe(HOST_BACKGROUND[theme]);
       await m.screenshot(`${name}-${width}-${theme}`);
       await m.close();
     }
@@ -393,6 +409,53 @@ describe('Runware Studio in a browser host', () => {
     } finally {
       foreign.close();
     }
+  });
+
+  it('is usable by keyboard and screen reader, and follows the host when it switches theme', async () => {
+    const args = {
+      model: 'runware:101@1',
+      positivePrompt: 'a quiet harbour',
+      width: 512,
+      height: 512,
+      numberResults: 2,
+    };
+    const result = await call('run', args);
+    const m = await mount({ toolName: 'run', args, result, width: 320 });
+    const seeds = (result.structuredContent!.outputs as Array<{ seed: number }>).map((o) => o.seed);
+    await expect.poll(() => m.app.getByRole('status').textContent()).toBe('Finished: 2 images.');
+    expect(await m.app.getByRole('heading', { level: 1 }).textContent()).toMatch(/^Generated 2 images · /);
+    const list = m.app.getByRole('list', { name: '2 images' });
+    expect(await list.getByRole('img').evaluateAll((imgs) => imgs.map((i) => i.getAttribute('alt')))).toEqual(
+      [`Image 1 of 2, seed ${seeds[0]}: a quiet harbour`, `Image 2 of 2, seed ${seeds[1]}: a quiet harbour`],
+    );
+    // Tab walks every control in reading order, each with a name a screen reader can say.
+    const names: string[] = [];
+    await m.app.locator('body').focus();
+    for (let i = 0; i < 3; i++) {
+      await m.page.keyboard.press('Tab');
+      names.push(
+        await m.app.evaluate(
+          () =>
+            document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '',
+        ),
+      );
+    }
+    expect(names).toEqual([
+      `View Image 1 of 2, seed ${seeds[0]} full size`,
+      `View Image 2 of 2, seed ${seeds[1]} full size`,
+      'Another like this',
+    ]);
+    // The full-size view is a modal dialog: Escape closes it and focus returns to the thumbnail it came from.
+    await m.page.keyboard.press('Shift+Tab');
+    await m.page.keyboard.press('Enter');
+    await expect.poll(() => m.app.getByRole('dialog').getAttribute('aria-labelledby')).toBe('viewer-title');
+    await m.page.keyboard.press('Escape');
+    await expect
+      .poll(() => m.app.evaluate(() => document.activeElement?.getAttribute('aria-label')))
+      .toBe(`View Image 2 of 2, seed ${seeds[1]} full size`);
+    expect((await layoutOf(m)).background).toBe(HOST_BACKGROUND.light);
+    await m.setTheme('dark');
+    await expect.poll(async () => (await layoutOf(m)).background).toBe(HOST_BACKGROUND.dark);
   });
 
   it('screenshots the image result', async () => {
