@@ -420,7 +420,13 @@ describe('Runware Studio in a browser host', () => {
       numberResults: 2,
     };
     const result = await call('run', args);
-    const m = await mount({ toolName: 'run', args, result, width: 320 });
+    const m = await mount({
+      toolName: 'run',
+      args,
+      result,
+      width: 320,
+      displayModes: ['inline', 'fullscreen'],
+    });
     const seeds = (result.structuredContent!.outputs as Array<{ seed: number }>).map((o) => o.seed);
     await expect.poll(() => m.app.getByRole('status').textContent()).toBe('Finished: 2 images.');
     expect(await m.app.getByRole('heading', { level: 1 }).textContent()).toMatch(/^Generated 2 images · /);
@@ -449,7 +455,11 @@ describe('Runware Studio in a browser host', () => {
     await m.page.keyboard.press('Shift+Tab');
     await m.page.keyboard.press('Enter');
     await expect.poll(() => m.app.getByRole('dialog').getAttribute('aria-labelledby')).toBe('viewer-title');
+    // A host that offers fullscreen is asked for it while the full-size view is open, and for inline after.
+    const modes = () => m.requests.filter((r) => r.method === 'ui/request-display-mode').map((r) => r.params);
+    await expect.poll(modes).toEqual([{ mode: 'fullscreen' }]);
     await m.page.keyboard.press('Escape');
+    await expect.poll(modes).toEqual([{ mode: 'fullscreen' }, { mode: 'inline' }]);
     await expect
       .poll(() => m.app.evaluate(() => document.activeElement?.getAttribute('aria-label')))
       .toBe(`View Image 2 of 2, seed ${seeds[1]} full size`);

@@ -62,6 +62,10 @@ window.mountStudio = async (options) => {
     await log('ui/update-model-context', params);
     return {};
   };
+  bridge.onrequestdisplaymode = async (params) => {
+    await log('ui/request-display-mode', params);
+    return { mode: params.mode };
+  };
   bridge.onsizechange = ({ height }) => {
     if (height !== undefined) frame.style.height = `${height}px`;
   };

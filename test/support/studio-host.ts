@@ -42,6 +42,8 @@ export interface MountOptions {
   result: unknown;
   theme?: 'light' | 'dark';
   width?: number;
+  /** Display modes the host offers (default: inline only). */
+  displayModes?: Array<'inline' | 'fullscreen' | 'pip'>;
   /** Host capabilities (default: links, downloads, messages, context updates, server tools). */
   capabilities?: McpUiHostCapabilities;
 }
@@ -192,7 +194,7 @@ export async function startStudioHost(options: {
       theme,
       styles: { variables: HOST_VARIABLES as never },
       displayMode: 'inline',
-      availableDisplayModes: ['inline'],
+      availableDisplayModes: mountOptions.displayModes ?? ['inline'],
       containerDimensions: { width, maxHeight: 4000 },
       platform: 'web',
       locale: 'en-US',

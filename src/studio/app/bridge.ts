@@ -6,6 +6,7 @@ import type {
   McpUiInitializeResult,
   McpUiMessageRequest,
   McpUiOpenLinkRequest,
+  McpUiRequestDisplayModeRequest,
   McpUiSizeChangedNotification,
   McpUiToolInputNotification,
   McpUiToolResultNotification,
@@ -95,6 +96,13 @@ export class HostBridge {
   updateModelContext(text: string) {
     const params: McpUiUpdateModelContextRequest['params'] = { content: [{ type: 'text', text }] };
     return this.request('ui/update-model-context', params);
+  }
+
+  /** Fullscreen for the full-size view, inline again after; the host answers the mode it actually set. */
+  requestDisplayMode(mode: McpUiRequestDisplayModeRequest['params']['mode']) {
+    return this.request('ui/request-display-mode', {
+      mode,
+    } satisfies McpUiRequestDisplayModeRequest['params']);
   }
 
   sizeChanged(params: McpUiSizeChangedNotification['params']) {

@@ -40,6 +40,8 @@ let generation = 0;
 let pollTimer: ReturnType<typeof setTimeout> | undefined;
 let pollTool = 'studio_task_status';
 let resultShown = false;
+/** Display modes the host offers (host context); fullscreen makes the full-size view really full size. */
+let displayModes: string[] = [];
 
 const bridge = new HostBridge({
   toolInput: ({ arguments: given }) => {
@@ -52,7 +54,10 @@ const bridge = new HostBridge({
     stopPolling();
     render(messageView('Cancelled', reason ?? 'The tool call was cancelled.'));
   },
-  contextChanged: applyHostContext,
+  contextChanged: (changed) => {
+    if (changed.availableDisplayModes) displayModes = changed.availableDisplayModes;
+    applyHostContext(changed);
+  },
 });
 
 function promptOf(given: Record<string, unknown>): string | undefined {
@@ -249,8 +254,17 @@ function openViewer(output: Output, label: string, from: HTMLElement) {
       h('button', { type: 'button', class: 'close', onclick: () => viewer.close() }, 'Close'),
     ),
   );
-  viewer.addEventListener('close', () => from.focus(), { once: true });
+  const fullscreen = displayModes.includes('fullscreen');
+  viewer.addEventListener(
+    'close',
+    () => {
+      if (fullscreen) void bridge.requestDisplayMode('inline').catch(() => undefined);
+      from.focus();
+    },
+    { once: true },
+  );
   viewer.showModal();
+  if (fullscreen) void bridge.requestDisplayMode('fullscreen').catch(() => undefined);
 }
 
 /** Tells the host the content's size (width from the frame, height of the content), once per frame at most. */
@@ -282,6 +296,7 @@ function reportSize() {
 
 bridge.connect(STUDIO_VERSION).then(
   (hostContext) => {
+    displayModes = hostContext.availableDisplayModes ?? [];
     applyHostContext(hostContext);
     reportSize();
   },
