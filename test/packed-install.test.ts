@@ -55,6 +55,14 @@ describe('the packed tarball installed into an empty folder', () => {
     expect(alias.stdout).toBe(`${VERSION}\n`);
   });
 
+  it('serves Runware Studio from the installed package (dist/studio.html is shipped and found)', async () => {
+    const session = await connect('runware-mcp-server');
+    const { contents } = await session.client.readResource({ uri: 'ui://runware/studio' });
+    const app = contents[0] as { mimeType: string; text: string };
+    expect(app.mimeType).toBe('text/html;profile=mcp-app');
+    expect(app.text).toContain('<title>Runware Studio</title>');
+  });
+
   it('runs straight from the tarball with npx, both ways the README shows', async () => {
     const options = { env: { ...process.env, PATH: PATH_WITH_SERVER_NODE }, cwd: dirname(tarball) };
     const relative = await run('npx', ['-y', `./${basename(tarball)}`, '--version'], options);
