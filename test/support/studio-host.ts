@@ -236,7 +236,8 @@ export async function startStudioHost(options: {
       },
       screenshot: async (name) => {
         const path = join(ARTIFACTS, `${name}.png`);
-        await page.screenshot({ path, fullPage: true });
+        // The app as the host shows it: the frame, at the height the app asked for.
+        await page.locator('iframe').screenshot({ path });
         return path;
       },
       close: () => context.close(),
