@@ -12,6 +12,7 @@ const FILES = [
   'test/packed-install',
   'test/cli-manners',
   'test/true-to-runware',
+  'test/studio-metadata',
 ];
 
 for (const version of NODES) {
