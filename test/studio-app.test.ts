@@ -137,11 +137,9 @@ describe('Runware Studio in a browser host', () => {
     await m.app.locator('dialog[open]').getByRole('button', { name: 'Download' }).click();
     await m.app.locator('dialog[open]').getByRole('button', { name: 'Open' }).click();
     await expect.poll(() => m.requests.map((r) => r.method)).toContain('ui/open-link');
-    expect(m.requests.find((r) => r.method === 'ui/download-file')?.params).toEqual({
-      contents: [
-        { type: 'resource_link', uri: urls[0], name: urls[0]!.split('/').pop(), mimeType: 'image/png' },
-      ],
-    });
+    expect(m.requests.find((r) => r.method === 'ui/download-file')?.params).toEqual(
+      downloadOf(urls[0]!, 'image/png'),
+    );
     expect(m.requests.find((r) => r.method === 'ui/open-link')?.params).toEqual({ url: urls[0] });
     await m.app.page().keyboard.press('Escape');
     await expect.poll(() => m.app.locator('dialog[open]').count()).toBe(0);
@@ -217,9 +215,7 @@ describe('Runware Studio in a browser host', () => {
     await m.app.getByRole('button', { name: 'Download Video' }).click();
     await expect
       .poll(() => m.requests.find((r) => r.method === 'ui/download-file')?.params)
-      .toEqual({
-        contents: [{ type: 'resource_link', uri: url, name: url.split('/').pop(), mimeType: 'video/mp4' }],
-      });
+      .toEqual(downloadOf(url, 'video/mp4'));
     await screenshots(
       'video',
       { toolName: 'get_task_details', args: { taskUUID: final.structuredContent!.taskUUID }, result: final },
@@ -292,16 +288,7 @@ describe('Runware Studio in a browser host', () => {
     await m.app.getByRole('button', { name: 'Download 3D model' }).click();
     await expect
       .poll(() => m.requests.find((r) => r.method === 'ui/download-file')?.params)
-      .toEqual({
-        contents: [
-          {
-            type: 'resource_link',
-            uri: output.url,
-            name: output.url.split('/').pop(),
-            mimeType: 'model/gltf-binary',
-          },
-        ],
-      });
+      .toEqual(downloadOf(output.url, 'model/gltf-binary'));
     await m.screenshot('3d-900-light');
   });
 
@@ -496,6 +483,11 @@ async function finished(taskUUID: string) {
     if (r.structuredContent?.status !== 'processing') return r;
   }
   throw new Error(`task ${taskUUID} did not finish`);
+}
+
+/** The ui/download-file request for one output: a link the host fetches, named after the file. */
+function downloadOf(url: string, mimeType: string) {
+  return { contents: [{ type: 'resource_link', uri: url, name: url.split('/').pop(), mimeType }] };
 }
 
 function usdOf(amount: number) {

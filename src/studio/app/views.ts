@@ -50,6 +50,7 @@ export interface Actions {
   useModel(air: string, name: string): void;
 }
 
+/** The server's own words for outputs (src/tools/task-result.ts): the browser bundle cannot import it. */
 const NOUN: Record<string, string> = {
   image: 'image',
   video: 'video',
