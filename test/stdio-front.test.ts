@@ -111,12 +111,13 @@ describe('stdio front', () => {
       clientInfo: { name: 'test', version: '1' },
     });
     const front = await bothWays([apps, initialized, request(2, 'tools/list'), request(3, 'resources/list')]);
-    const tools = (front.replies.find((r) => r.id === 2)?.result as { tools: Array<{ name: string }> }).tools;
-    expect(tools.map((t) => t.name)).toContain('studio_task_status');
+    const names = (replies: Reply[]) =>
+      (replies.find((r) => r.id === 2)!.result as { tools: Array<{ name: string }> }).tools.map(
+        (t) => t.name,
+      );
+    expect(names(front.replies)).toContain('studio_task_status');
     const plain = await converse(true, [initialize('2025-11-25'), initialized, request(2, 'tools/list')]);
-    const listed = (plain.replies.find((r) => r.id === 2)?.result as { tools: Array<{ name: string }> })
-      .tools;
-    expect(listed.map((t) => t.name)).not.toContain('studio_task_status');
+    expect(names(plain.replies)).not.toContain('studio_task_status');
   });
 
   it('hands a tool call to the SDK after replaying initialize, whose reply is never written', async () => {
