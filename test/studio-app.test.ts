@@ -289,7 +289,13 @@ describe('Runware Studio in a browser host', () => {
     await expect
       .poll(() => m.requests.find((r) => r.method === 'ui/download-file')?.params)
       .toEqual(downloadOf(output.url, 'model/gltf-binary'));
-    await m.screenshot('3d-900-light');
+    await screenshots(
+      '3d',
+      { toolName: 'get_task_details', args: { taskUUID: result.structuredContent!.taskUUID }, result },
+      async (x) => {
+        await expect.poll(() => x.app.getByRole('button', { name: 'Download 3D model' }).count()).toBe(1);
+      },
+    );
   });
 
   it('shows list_models as cards; "use this model" puts the model id into the conversation', async () => {
@@ -334,7 +340,9 @@ describe('Runware Studio in a browser host', () => {
     expect(failed.structuredContent?.status).toBe('error');
     const m = await mount({ toolName: 'run', args, result: failed });
     await expect.poll(() => m.app.getByRole('alert').textContent()).toContain('timeoutProvider');
-    await m.screenshot('failed-900-light');
+    await screenshots('failed', { toolName: 'run', args, result: failed }, async (x) => {
+      await expect.poll(() => x.app.getByRole('alert').count()).toBe(1);
+    });
     await sim.admin.faults({ insufficientCredits: true });
     try {
       await m.app.getByRole('button', { name: 'Try again' }).click();
