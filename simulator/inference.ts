@@ -330,7 +330,7 @@ function renderResults(ctx: InferenceContext, task: Task, sentType: string): Ite
         items.push({ ...head, ...image(seed), seed, ...(task.safety ? { NSFWContent: false } : {}) });
         break;
       case 'videoInference': {
-        const file = store(ctx, renderMp4(seed), 'mp4');
+        const file = store(ctx, renderMp4(), 'mp4');
         items.push({ ...head, videoUUID: file.uuid, videoURL: file.url, seed });
         break;
       }
@@ -379,7 +379,7 @@ function renderResults(ctx: InferenceContext, task: Task, sentType: string): Ite
       case 'upscale':
       case 'removeBackground':
         if (isVideo) {
-          const file = store(ctx, renderMp4(seed), 'mp4');
+          const file = store(ctx, renderMp4(), 'mp4');
           items.push({ ...head, videoUUID: file.uuid, videoURL: file.url });
         } else {
           const legacy = task.taskType === 'upscale' ? 'imageUpscale' : 'imageBackgroundRemoval';

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 
 /** Deterministic, real (decodable) output files: the simulator serves them back under /media/. */
@@ -88,14 +91,14 @@ export function renderSvg(seed: number): Buffer {
   );
 }
 
-/** A minimal ISO-BMFF header (ftyp box): enough for a file type sniffer, not a playable movie. */
-export function renderMp4(seed: number): Buffer {
-  const ftyp = Buffer.alloc(24);
-  ftyp.writeUInt32BE(24, 0);
-  ftyp.write('ftypisom', 4, 'ascii');
-  ftyp.writeUInt32BE(seed >>> 0, 12);
-  ftyp.write('isommp41', 16, 'ascii');
-  return ftyp;
+/**
+ * A real, playable clip (1 s, 160x90 H.264 + AAC, a test pattern and a tone; fixtures/media/clip.mp4, made with
+ * Debian's ffmpeg): browsers play what the simulator returns, as they would Runware's MP4 outputs.
+ */
+let clip: Buffer | undefined;
+export function renderMp4(): Buffer {
+  clip ??= readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'media', 'clip.mp4'));
+  return clip;
 }
 
 /** A minimal glTF binary header with an empty JSON chunk. */
