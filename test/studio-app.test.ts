@@ -211,7 +211,9 @@ describe('Runware Studio in a browser host', () => {
       .toMatchObject({ status: 200, contentType: 'video/mp4' });
     // The simulator's clip is a real H.264 file: the player decodes it (metadata and its 160x90 frame).
     await expect
-      .poll(() => m.app.locator('video').evaluate((v: HTMLVideoElement) => `${v.readyState >= 1}:${v.videoWidth}`))
+      .poll(() =>
+        m.app.locator('video').evaluate((v: HTMLVideoElement) => `${v.readyState >= 1}:${v.videoWidth}`),
+      )
       .toBe('true:160');
     expect(await m.app.locator('dl.facts').textContent()).toContain(
       usdOf(final.structuredContent!.cost as number),
