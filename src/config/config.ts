@@ -16,6 +16,8 @@ export interface Config {
   offline: boolean;
   /** Per-call spend cap in USD; undefined = no cap. */
   maxCostPerCall: number | undefined;
+  /** A run estimated above this (USD) asks the user first; 0 = never ask. */
+  confirmAbove: number;
   /** What to do when a task's cost cannot be estimated and a cap is set. */
   unknownCostPolicy: 'allow' | 'deny';
   /** `run` and `get_task_details` never block longer than this; then they answer status "processing". */
@@ -139,6 +141,15 @@ export const OPTIONS: OptionSpec[] = [
     description: 'Refuse any task whose estimated cost (USD) exceeds this',
     default: '(no cap)',
     parse: num('RUNWARE_MAX_COST_PER_CALL'),
+  },
+  {
+    key: 'confirmAbove',
+    flag: '--confirm-above',
+    env: 'RUNWARE_CONFIRM_ABOVE',
+    description:
+      'Ask the user before a run estimated above this (USD): form elicitation where the client supports it, else the run needs confirmCost (0 = never ask)',
+    default: '2.00',
+    parse: num('RUNWARE_CONFIRM_ABOVE'),
   },
   {
     key: 'unknownCostPolicy',
@@ -328,6 +339,7 @@ export function loadConfig(
     schemasUrl: 'https://schemas.runware.ai',
     offline: false,
     maxCostPerCall: undefined,
+    confirmAbove: 2,
     unknownCostPolicy: 'allow',
     runDeadlineMs: 45_000,
     inlineImageMaxBytes: 262_144,
