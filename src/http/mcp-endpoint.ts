@@ -55,7 +55,7 @@ export function createMcpEndpoint(options: McpEndpointOptions) {
       // Only requests that passed the bearer check reach the handler, always with a principal.
       const principal = (ctx.authInfo?.extra as { principal?: Principal } | undefined)?.principal;
       if (!principal) throw new Error('MCP request without a verified principal');
-      return factory.createServer(principal);
+      return factory.createServer(principal, ctx.era);
     },
     {
       maxRequestBodySize: MAX_MCP_BODY,

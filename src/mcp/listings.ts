@@ -9,7 +9,17 @@ import type { ToolDefinition } from './tool-definition.js';
  */
 export const SERVER_INFO = { name: 'runware', title: 'Runware', version: VERSION };
 
-export const CAPABILITIES = { tools: {}, resources: { subscribe: true }, prompts: {}, logging: {} };
+/** The tasks extension of the 2026-07-28 revision (SEP-2663). */
+export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
+
+const BASE_CAPABILITIES = { tools: {}, resources: { subscribe: true }, prompts: {}, logging: {} };
+/** 2025-era capabilities (initialize): the 2025-11-25 experimental tasks for tools/call included. */
+export const CAPABILITIES = {
+  ...BASE_CAPABILITIES,
+  tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
+};
+/** 2026-07-28 capabilities (server/discover): tasks are the extension there, never the 2025 `tasks` slot. */
+export const MODERN_CAPABILITIES = { ...BASE_CAPABILITIES, extensions: { [TASKS_EXTENSION]: {} } };
 
 export const INSTRUCTIONS =
   'Runware generates images, video, audio, 3D and text. Flow: list_models (filter by capability/category or search) -> model_schema and model_pricing for the chosen AIR -> run {model, ...parameters} -> if status is "processing", get_task_details {taskUUID}. Results carry output URLs and the cost in USD. Browse tools need no API key.';
@@ -22,6 +32,7 @@ const listed = (t: ToolDefinition) => ({
   ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
   annotations: { title: t.title, ...t.annotations },
   ...(t._meta ? { _meta: t._meta } : {}),
+  ...(t.taskSupport ? { execution: { taskSupport: t.taskSupport } } : {}),
 });
 
 /**

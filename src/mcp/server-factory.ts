@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import {
   type CallToolResult,
   ProtocolError,
   ProtocolErrorCode,
   Server,
+  type ServerContext,
   type ServerNotification,
 } from '@modelcontextprotocol/server';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
@@ -16,12 +18,26 @@ import {
   studioResourceListing,
   studioResult,
 } from '../studio/studio-app.js';
+import { MCP_TASK_TTL_MS, type McpTask } from '../tasks/mcp-task-records.js';
+import type { TaskWork, TaskWorkContext } from '../tasks/mcp-task-runner.js';
+import { TASK_RECORD_TTL_MS, type TaskRecord } from '../tasks/task-service.js';
 import { ALL_TOOLS, APP_TOOLS } from '../tools/index.js';
 import { schemaResourceUri } from '../tools/model-schema.js';
+import { renderTask } from '../tools/task-result.js';
 import { errorResult, toolError } from '../tools/tool-result.js';
-import { buildListings, CAPABILITIES, INSTRUCTIONS, SERVER_INFO } from './listings.js';
+import { buildListings, CAPABILITIES, INSTRUCTIONS, MODERN_CAPABILITIES, SERVER_INFO } from './listings.js';
 import { PROMPTS } from './prompts.js';
-import type { Principal, ToolContext, ToolDefinition, ToolDeps } from './tool-definition.js';
+import {
+  clientCapabilitiesOf,
+  type Era,
+  registerTaskMethods,
+  type TaskSource,
+  type TaskWire,
+  taskHandle,
+  taskWireOf,
+} from './task-methods.js';
+import type { Principal, ToolContext, ToolDefinition, ToolDeps, UserInput } from './tool-definition.js';
+import { isInputRequired } from './user-input.js';
 
 const SCHEMA_URI = /^runware:\/\/models\/([^/]+)\/schema$/;
 /**
@@ -29,6 +45,9 @@ const SCHEMA_URI = /^runware:\/\/models\/([^/]+)\/schema$/;
  * request body and task records all recurse, and thousands of levels overflow the stack.
  */
 const MAX_ARGUMENT_DEPTH = 64;
+const NO_USER_INPUT: UserInput = { kind: 'none' };
+/** Tasks that any process can continue after their runner died: they follow a Runware task of the same id. */
+const RESUMABLE_TOOLS = new Set(['run', 'get_task_details']);
 
 interface CompiledTool {
   def: ToolDefinition;
@@ -116,7 +135,13 @@ export function createServerFactory(
           : `${tool.def.name} needs a Runware API key: reconnect this MCP server and paste your key.`,
       );
     }
-    const { progressToken, notify } = call;
+    const { progressToken, notify, taskWire } = call;
+    let handle: CallToolResult | undefined;
+    const startTask = async (taskId: string | undefined, work: TaskWork, wire: Era) => {
+      const seed = { taskId: taskId ?? randomUUID(), ownerId: principal.ownerId, tool: tool.def.name };
+      handle = taskHandle(wire, await deps.mcpTasks.start(seed, work, { input: wire === 'modern' }));
+      return handle;
+    };
     const toolCtx: ToolContext = {
       principal,
       deps,
@@ -133,16 +158,84 @@ export function createServerFactory(
           },
         }).catch(() => undefined);
       },
+      deadlineMs: deps.config.runDeadlineMs,
+      userInput: call.userInput ?? NO_USER_INPUT,
+      asTask: (taskId, work) =>
+        taskWire
+          ? startTask(taskId, (task) => work(backgroundContext(principal, task), task), taskWire)
+          : work(toolCtx),
     };
+    let result: CallToolResult;
     try {
-      return await tool.def.handler(args, toolCtx);
+      result = await tool.def.handler(args, toolCtx);
     } catch (error) {
-      return errorResult(error, principal);
+      result = errorResult(error, principal);
     }
+    // A 2025-era call that asked for a task gets one, even when the tool answered at once (a refusal, a finished task).
+    if (taskWire === 'legacy' && !handle && !isInputRequired(result)) {
+      const answer = result;
+      return startTask(undefined, async () => answer, 'legacy');
+    }
+    return result;
   }
 
-  const createServer = (principal: Principal) => {
-    const server = new Server(SERVER_INFO, { capabilities: CAPABILITIES, instructions: INSTRUCTIONS });
+  /** The context of work that goes on as an MCP task: the task's signal, its status line, its lifetime. */
+  function backgroundContext(principal: Principal, task: TaskWorkContext): ToolContext {
+    const ctx: ToolContext = {
+      principal,
+      deps,
+      signal: task.signal,
+      progress: async (_progress, _total, message) => {
+        if (message) task.status(message);
+      },
+      deadlineMs: MCP_TASK_TTL_MS,
+      userInput: NO_USER_INPUT,
+      asTask: (_taskId, work) => work(ctx, task),
+    };
+    return ctx;
+  }
+
+  /**
+   * The caller's MCP tasks. One id space with the task records: any recorded Runware task of this owner reads as
+   * a task too (a run that answered "processing" can be followed with tasks/get), and a task whose runner died is
+   * continued here by following its Runware task.
+   */
+  function taskSource(principal: Principal): TaskSource {
+    const { ownerId } = principal;
+    const follow = compiled.get('get_task_details')?.def;
+    const resume = (taskId: string): TaskWork | undefined =>
+      follow && principal.apiKey
+        ? (task) => follow.handler({ taskUUID: taskId }, backgroundContext(principal, task))
+        : undefined;
+    return {
+      async find(taskId) {
+        const task = await deps.mcpTasks.records.get(taskId, ownerId);
+        if (task)
+          return deps.mcpTasks.resumeIfOrphaned(task, () =>
+            RESUMABLE_TOOLS.has(task.tool) ? resume(taskId) : undefined,
+          );
+        const record = await deps.tasks.get(taskId, ownerId);
+        if (!record) return undefined;
+        const work = record.status === 'processing' ? resume(taskId) : undefined;
+        if (!work) return recordView(record);
+        return deps.mcpTasks.start({ taskId, ownerId, tool: 'get_task_details' }, work, { input: false });
+      },
+      async list() {
+        const [tasks, records] = await Promise.all([
+          deps.mcpTasks.records.list(ownerId),
+          deps.tasks.listForOwner(ownerId, 100),
+        ]);
+        const seen = new Set(tasks.map((t) => t.taskId));
+        return [...tasks, ...records.filter((r) => !seen.has(r.taskUUID)).map(recordView)].sort((a, b) =>
+          b.createdAt.localeCompare(a.createdAt),
+        );
+      },
+    };
+  }
+
+  const createServer = (principal: Principal, era: Era = 'legacy') => {
+    const capabilities = era === 'modern' ? MODERN_CAPABILITIES : CAPABILITIES;
+    const server = new Server(SERVER_INFO, { capabilities, instructions: INSTRUCTIONS });
     // What the client declared: at initialize (stdio), or in each request's envelope (2026-07-28, which the SDK
     // copies into the per-request server). Stateless 2025-era HTTP requests declare nothing: today's answers.
     const studio = () => declaresStudio(server.getClientCapabilities());
@@ -154,10 +247,15 @@ export function createServerFactory(
         signal: ctx.mcpReq.signal,
         progressToken: ctx.mcpReq._meta?.progressToken,
         notify: (notification) => ctx.mcpReq.notify(notification),
+        taskWire: taskWireOf(era, def, request.params as { task?: unknown }, ctx),
+        userInput: userInputOf(era, server, ctx),
       });
-      const shown = def?._meta?.ui && studio() ? studioResult(result, deps.catalog) : result;
+      // A task handle or an input-required round carries no tool content for the app to adjust.
+      const plain = Array.isArray(result.content) && !('task' in result);
+      const shown = def?._meta?.ui && studio() && plain ? studioResult(result, deps.catalog) : result;
       return server.projectCallToolResult(shown, def?.outputSchema);
     });
+    registerTaskMethods(server, era, taskSource(principal), deps.mcpTasks);
     server.setRequestHandler('resources/list', () => resourceList(studio()));
     server.setRequestHandler('resources/templates/list', () => resourceTemplates);
     server.setRequestHandler('resources/read', (request) =>
@@ -216,8 +314,8 @@ export function createServerFactory(
 }
 
 export interface ServerFactory {
-  /** A fresh low-level Server for one HTTP request or one stdio connection. */
-  createServer(principal: Principal): Server;
+  /** A fresh low-level Server for one HTTP request or one stdio connection, of that era's wire. */
+  createServer(principal: Principal, era?: Era): Server;
   /** The result for a hot read-only request, or undefined when the SDK must serve it. */
   answerDirectly(
     principal: Principal,
@@ -227,11 +325,41 @@ export interface ServerFactory {
   ): Promise<unknown> | undefined;
 }
 
-/** What a tool call carries besides its arguments: cancellation and, when the client asked, progress. */
+/** What a tool call carries besides its arguments: cancellation, progress, tasks and questions, as the client can take them. */
 interface CallContext {
   signal: AbortSignal;
   progressToken?: string | number | undefined;
   notify?: (notification: ServerNotification) => Promise<void>;
+  taskWire?: TaskWire;
+  userInput?: UserInput;
+}
+
+/**
+ * How this call can ask the user (form elicitation): on 2026-07-28 through input-required results, when the
+ * request's capabilities list elicitation; on the 2025 wire by elicitation/create over the live connection, when
+ * the client declared it at initialize (a stateless HTTP request has no such connection).
+ */
+function userInputOf(era: Era, server: Server, ctx: ServerContext): UserInput {
+  const declared = (era === 'modern' ? clientCapabilitiesOf(ctx) : server.getClientCapabilities())
+    ?.elicitation as { form?: unknown; url?: unknown } | undefined;
+  // `elicitation: {}` means form (the 2025-06-18 shape); a client listing only url cannot show a form.
+  if (!declared || (declared.form === undefined && declared.url !== undefined)) return NO_USER_INPUT;
+  if (era === 'modern') return { kind: 'retry', responses: ctx.mcpReq.inputResponses };
+  return { kind: 'request', elicit: (params, options) => ctx.mcpReq.elicitInput(params, options) };
+}
+
+/** A task record as an MCP task (one id space): processing reads as working, an ended task carries its result. */
+function recordView(record: TaskRecord): McpTask {
+  return {
+    taskId: record.taskUUID,
+    ownerId: record.ownerId,
+    tool: 'run',
+    status: record.status === 'processing' ? 'working' : 'completed',
+    createdAt: record.createdAt,
+    lastUpdatedAt: record.completedAt ?? record.updatedAt,
+    ttlMs: TASK_RECORD_TTL_MS,
+    ...(record.status === 'processing' ? {} : { result: renderTask(record) }),
+  };
 }
 
 /** One missing required argument and one unknown argument: almost always the same value under the wrong name. */

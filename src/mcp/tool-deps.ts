@@ -5,6 +5,8 @@ import { type RetryInfo, RunwareClient, type RunwareClientOptions } from '../run
 import { ContentClient } from '../runware/content-client.js';
 import { SchemaClient } from '../runware/schema-client.js';
 import type { Store } from '../store/store.js';
+import { McpTaskRecords } from '../tasks/mcp-task-records.js';
+import { McpTaskRunner } from '../tasks/mcp-task-runner.js';
 import { createTaskService } from '../tasks/task-service.js';
 import { VERSION } from '../version.js';
 import type { ToolDeps, ToolMetrics } from './tool-definition.js';
@@ -34,13 +36,20 @@ export function createToolDeps(config: Config, logger: Logger, options: ToolDeps
     }
     return catalog;
   };
+  // Opened once, on first use, for task records and MCP tasks alike.
+  let opened: Promise<Store> | undefined;
+  const store = () => {
+    opened ??= options.store();
+    return opened;
+  };
   return {
     config,
     logger,
     get catalog() {
       return getCatalog();
     },
-    tasks: createTaskService({ store: options.store, logger }),
+    tasks: createTaskService({ store, logger }),
+    mcpTasks: new McpTaskRunner(new McpTaskRecords(store), logger),
     ...(options.metrics ? { metrics: options.metrics } : {}),
     runware: (apiKey) =>
       new RunwareClient({

@@ -25,7 +25,7 @@ export function serveLocal(
     mode: 'stdio' as const,
   };
   const factory = createServerFactory(deps);
-  const handle = serveStdio(() => factory.createServer(principal), {
+  const handle = serveStdio((ctx) => factory.createServer(principal, ctx.era), {
     transport: new StdioServerTransport(inbound, outbound),
     onerror: (error) => logger.warn({ err: error.message }, 'stdio transport error'),
   });

@@ -2,6 +2,7 @@ import type { RunwareClient } from '../runware/client.js';
 import { timeoutSignal } from '../runware/deadline.js';
 import { RunwareError } from '../runware/errors.js';
 import type { ResultItem, TaskObject } from '../runware/types.js';
+import type { WaitState } from './heartbeat.js';
 import { extractOutputs, totalCost, totalUsage } from './outputs.js';
 import type { TaskRecord, TaskService } from './task-service.js';
 
@@ -11,8 +12,7 @@ export const ASYNC_TASK_TYPES = new Set(['videoInference', 'audioInference', '3d
 /** Refusals that end a task for good (retrying the same request would be refused the same way). */
 const DEFINITIVE = new Set(['validation', 'auth', 'quota', 'safety']);
 
-/** `percent` is Runware's own progress figure, when it reports one. */
-export type Progress = (done: number, expected: number, message: string, percent?: number) => void;
+export type Progress = (state: WaitState) => void;
 
 export interface RunOptions {
   client: RunwareClient;
@@ -61,7 +61,7 @@ export async function submitTask(task: TaskObject, opts: RunOptions): Promise<Ta
       ...costOf(items),
     });
   }
-  opts.onProgress?.(0, record.expected, 'Submitted; waiting for Runware to start.');
+  opts.onProgress?.({ phase: 'submitted', done: 0, expected: record.expected });
   const remaining = opts.deadlineMs - (Date.now() - started);
   return remaining > 0 ? followTask(record, { ...opts, deadlineMs: remaining }) : record;
 }
@@ -99,24 +99,18 @@ export async function recordFinished(
 
 /** Polls an async task until done, the deadline or cancellation; records the final state once. */
 export async function followTask(record: TaskRecord, opts: RunOptions): Promise<TaskRecord> {
-  const started = Date.parse(record.createdAt);
   const result = await opts.client.pollUntilDone(record.taskUUID, {
     expected: record.expected,
     signal: opts.signal,
     deadlineMs: opts.deadlineMs,
-    onProgress: (p) => {
-      const seconds = Math.round((Date.now() - started) / 1000);
-      const pct = p.progress === undefined ? '' : ` (${p.progress}%)`;
-      opts.onProgress?.(
-        p.done,
-        p.expected,
-        // The last poll reports every result final: no longer "still generating".
-        p.done >= p.expected
-          ? `${p.done}/${p.expected} finished after ${seconds} s.`
-          : `${p.done}/${p.expected} finished after ${seconds} s${pct}; still generating.`,
-        p.progress,
-      );
-    },
+    onProgress: (p) =>
+      opts.onProgress?.({
+        // The last poll reports every result final: no longer "generating".
+        phase: p.done >= p.expected ? 'finished' : 'generating',
+        done: p.done,
+        expected: p.expected,
+        ...(p.progress === undefined ? {} : { percent: p.progress }),
+      }),
   });
   if (!result.done) return record;
   const failed = result.errors[0];

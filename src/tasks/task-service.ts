@@ -48,6 +48,7 @@ const NS = 'task';
 const DONE_NS = 'task-done';
 /** Task records are kept 30 days, the lifetime of upstream media. */
 const TTL_SECONDS = 30 * 24 * 3600;
+export const TASK_RECORD_TTL_MS = TTL_SECONDS * 1000;
 
 export function createTaskService(options: { store: () => Promise<Store>; logger?: Logger }): TaskService {
   let opened: Promise<Store> | undefined;

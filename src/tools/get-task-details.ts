@@ -1,3 +1,4 @@
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { scrubSecrets } from '../config/logger.js';
 import type { Principal, ToolContext, ToolDefinition } from '../mcp/tool-definition.js';
 import { RunwareError } from '../runware/errors.js';
@@ -27,31 +28,41 @@ export const getTaskDetailsTool: ToolDefinition<{ taskUUID: string }> = {
   annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true },
   _meta: STUDIO_TOOL_META,
   requiresKey: true,
+  taskSupport: 'optional',
   async handler({ taskUUID }, ctx) {
-    let local: TaskRecord | undefined;
     try {
-      local = await ctx.deps.tasks.get(taskUUID, ctx.principal.ownerId);
+      const local = await ctx.deps.tasks.get(taskUUID, ctx.principal.ownerId);
       if (local) {
         if (local.status !== 'processing') return renderTask(local);
-        const record = local;
-        return renderTask(await followCounted(ctx, true, () => followTask(record, taskRunOptions(ctx))));
+        // Still running: followed here, or as an MCP task of the same id when the client takes one.
+        return ctx.asTask(taskUUID, (work) => followRecorded(local, work));
       }
       return renderTask(fromUpstream(await archived(taskUUID, ctx), taskUUID, ctx.principal));
     } catch (error) {
       if (error instanceof RunwareError && error.category === 'notFound') {
-        return errorResult(
-          new ToolFailure(
-            local
-              ? `Runware has no record of task ${taskUUID} (its submission never arrived there). Run it again.`
-              : `No task ${taskUUID} was found for this account.`,
-          ),
-          ctx.principal,
-        );
+        return errorResult(new ToolFailure(`No task ${taskUUID} was found for this account.`), ctx.principal);
       }
       return errorResult(error, ctx.principal);
     }
   },
 };
+
+/** Follows a recorded task still processing upstream to its result (or the deadline). */
+export async function followRecorded(record: TaskRecord, ctx: ToolContext): Promise<CallToolResult> {
+  try {
+    return renderTask(
+      await followCounted(ctx, true, record.model, (onProgress) =>
+        followTask(record, taskRunOptions(ctx, onProgress)),
+      ),
+    );
+  } catch (error) {
+    if (error instanceof RunwareError && error.category === 'notFound') {
+      const message = `Runware has no record of task ${record.taskUUID} (its submission never arrived there). Run it again.`;
+      return errorResult(new ToolFailure(message), ctx.principal);
+    }
+    return errorResult(error, ctx.principal);
+  }
+}
 
 /** Not recorded here (another client ran it): upstream's archive, scoped to this key by Runware itself. */
 function archived(taskUUID: string, ctx: ToolContext): Promise<ResultItem> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ContentBlock } from '@modelcontextprotocol/server';
+import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/server';
 import { type ResolvedRequestSchema, TRANSPORT_FIELDS } from '../catalog/catalog.js';
 import { type JsonSchema, type ModelFile, nameOf } from '../catalog/model-record.js';
 import { estimateCost } from '../catalog/price-rule.js';
@@ -10,13 +10,17 @@ import { STUDIO_TOOL_META } from '../studio/studio-app.js';
 import { ASYNC_TASK_TYPES, recordFinished, submitTask } from '../tasks/task-runner.js';
 import type { TaskRecord } from '../tasks/task-service.js';
 import { resolveModel } from './resolve-model.js';
+import { confirmSpend } from './spend-confirmation.js';
 import { followCounted, renderTask, TASK_RESULT_SCHEMA, taskRunOptions } from './task-result.js';
 import { errorResult, ToolFailure, usd } from './tool-result.js';
 
-type Args = { model: string; taskType?: string; maxCost?: number; deliveryMethod?: string } & Record<
-  string,
-  unknown
->;
+type Args = {
+  model: string;
+  taskType?: string;
+  maxCost?: number;
+  confirmCost?: number;
+  deliveryMethod?: string;
+} & Record<string, unknown>;
 
 const PRICED_FIELDS = ['duration', 'width', 'height', 'numberResults'] as const;
 const AIR_GRAMMAR = /^[a-z0-9_-]+:[A-Za-z0-9._-]+@[A-Za-z0-9._-]+$/;
@@ -54,33 +58,58 @@ export const runTool: ToolDefinition<Args> = {
         exclusiveMinimum: 0,
         description: 'refuse if the estimated cost in USD is higher (can only lower the server cap)',
       },
+      confirmCost: {
+        type: 'number',
+        exclusiveMinimum: 0,
+        description: 'the estimate (USD) the user agreed to, when run refused asking for confirmation',
+      },
     },
   },
   outputSchema: TASK_RESULT_SCHEMA,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   _meta: STUDIO_TOOL_META,
   requiresKey: true,
+  taskSupport: 'optional',
   async handler(args, ctx) {
     const started = Date.now();
     const plan = await planTask(args, ctx);
-    const executed = await guardSpend(plan, args.maxCost, ctx);
-    let record: TaskRecord;
-    // One deadline for the whole call: what the checks before submission took is not granted twice.
-    const options = taskRunOptions(ctx);
-    options.deadlineMs = Math.max(1, options.deadlineMs - (Date.now() - started));
-    try {
-      record = executed
-        ? await recordFinished(executed.task, executed.items, options)
-        : await followCounted(ctx, plan.task.deliveryMethod === 'async', () =>
-            submitTask(plan.task, options),
-          );
-    } catch (error) {
-      return errorResult(error, ctx.principal, plan.task.taskUUID);
+    const spend = await guardSpend(plan, args.maxCost, ctx);
+    if (!spend.executed) {
+      const label = plan.model ? nameOf(plan.model) : String(plan.task.model);
+      const unconfirmed = await confirmSpend(label, spend.estimate, args.confirmCost, ctx);
+      if (unconfirmed) return unconfirmed;
     }
-    const previews = await imagePreviews(record, ctx);
-    return renderTask(record, { elapsedMs: Date.now() - started, previews });
+    // Checked, priced and confirmed: from here on it runs as an MCP task when the client takes one.
+    return ctx.asTask(plan.task.taskUUID, (work) => executePlan(plan, spend.executed, started, work));
   },
 };
+
+/** Submits the planned task (or records the one a dry run executed) and follows it to a result or the deadline. */
+async function executePlan(
+  plan: Plan,
+  executed: SpendCheck['executed'],
+  started: number,
+  ctx: ToolContext,
+): Promise<CallToolResult> {
+  let record: TaskRecord;
+  // One deadline for the whole call: what the checks before submission took is not granted twice.
+  const options = taskRunOptions(ctx);
+  options.deadlineMs = Math.max(1, ctx.deadlineMs - (Date.now() - started));
+  try {
+    record = executed
+      ? await recordFinished(executed.task, executed.items, options)
+      : await followCounted(
+          ctx,
+          plan.task.deliveryMethod === 'async',
+          plan.task.model as string,
+          (onProgress) => submitTask(plan.task, { ...options, onProgress }),
+        );
+  } catch (error) {
+    return errorResult(error, ctx.principal, plan.task.taskUUID);
+  }
+  const previews = await imagePreviews(record, ctx);
+  return renderTask(record, { elapsedMs: Date.now() - started, previews });
+}
 
 interface Plan {
   task: TaskObject;
@@ -89,7 +118,14 @@ interface Plan {
 
 /** Resolve the model, its task type and its schema, coerce and validate every parameter, fill transport fields. */
 async function planTask(args: Args, ctx: ToolContext): Promise<Plan> {
-  const { model: air, taskType: givenType, maxCost: _maxCost, deliveryMethod: asked, ...params } = args;
+  const {
+    model: air,
+    taskType: givenType,
+    maxCost: _maxCost,
+    confirmCost: _confirmCost,
+    deliveryMethod: asked,
+    ...params
+  } = args;
   for (const field of TRANSPORT_FIELDS) delete params[field];
   const { catalog } = ctx.deps;
   const model = catalog.getModel(air);
@@ -181,18 +217,21 @@ function deliveryMethodOf(
   return allowed.includes(preferred) ? preferred : (allowed[0] as 'sync' | 'async');
 }
 
+/** The spend guard's verdict: the estimate (when one was needed and known), or the task a dry run executed. */
+interface SpendCheck {
+  estimate?: number;
+  executed?: { task: TaskObject; items: ResultItem[] };
+}
+
 /**
- * Refuses a task whose estimated cost exceeds the cap; maxCost can only lower the server's cap. The estimate is
- * Runware's own dry run (`X-Runware-Dry-Run: 1`); our price rule only when Runware cannot be asked. An upstream
- * that ran the "dry run" anyway answered a real, charged task: it is returned as the result, never run again.
+ * Estimates the cost when a cap or RUNWARE_CONFIRM_ABOVE needs it, and refuses a task whose estimate exceeds the
+ * cap; maxCost can only lower the server's cap. The estimate is Runware's own dry run (`X-Runware-Dry-Run: 1`);
+ * our price rule only when Runware cannot be asked. An upstream that ran the "dry run" anyway answered a real,
+ * charged task: it is returned as the result, never run again.
  */
-async function guardSpend(
-  plan: Plan,
-  maxCost: number | undefined,
-  ctx: ToolContext,
-): Promise<{ task: TaskObject; items: ResultItem[] } | undefined> {
+async function guardSpend(plan: Plan, maxCost: number | undefined, ctx: ToolContext): Promise<SpendCheck> {
   const caps = [ctx.deps.config.maxCostPerCall, maxCost].filter((c): c is number => typeof c === 'number');
-  if (caps.length === 0) return undefined;
+  if (caps.length === 0 && !ctx.deps.config.confirmAbove) return {};
   const cap = Math.min(...caps);
   let estimate: number | undefined;
   let source = "Runware's dry run";
@@ -204,7 +243,7 @@ async function guardSpend(
       const items = await ctx.deps
         .runware(ctx.principal.apiKey!)
         .runTask(dry, { dryRun: true, signal: bound.signal });
-      if (items.some(carriesOutput)) return { task: dry, items };
+      if (items.some(carriesOutput)) return { executed: { task: dry, items } };
       const cost = items[0]?.cost;
       if (typeof cost === 'number') estimate = cost;
     } catch (error) {
@@ -220,19 +259,19 @@ async function guardSpend(
     source = `the documented prices of ${nameOf(plan.model)}`;
   }
   if (estimate === undefined) {
-    if (ctx.deps.config.unknownCostPolicy === 'deny') {
+    if (caps.length > 0 && ctx.deps.config.unknownCostPolicy === 'deny') {
       throw new ToolFailure(
         `The cost of this ${plan.task.taskType} task cannot be estimated (Runware's dry run did not answer and no documented price applies) and the spend cap (${usd(cap)}) is set to refuse unknown costs.`,
       );
     }
-    return undefined;
+    return {};
   }
   if (estimate > cap) {
     throw new ToolFailure(
       `Refused: the estimated cost ${usd(estimate)} (from ${source}) exceeds the spend cap of ${usd(cap)} per call. Lower numberResults, size or duration, or raise the cap (RUNWARE_MAX_COST_PER_CALL / maxCost). Nothing was charged.`,
     );
   }
-  return undefined;
+  return { estimate };
 }
 
 /** A result item with a generated output (a URL, UUID of media, text or files): a task that actually ran. */

@@ -36,11 +36,15 @@ export const studioTaskStatusTool: ToolDefinition<{ taskUUID: string }> = {
     if (local.status !== 'processing') return renderTask(local);
     let progress: number | undefined;
     // A deadline of 1 ms is one poll (a poll always gets its own minimum budget to answer).
-    const options = { ...taskRunOptions(ctx), deadlineMs: 1 };
-    options.onProgress = (_done, _expected, _message, percent) => {
-      if (percent !== undefined) progress = percent;
-    };
-    const record = await followCounted(ctx, true, () => followTask(local, options));
+    const record = await followCounted(ctx, true, local.model, () =>
+      followTask(local, {
+        ...taskRunOptions(ctx),
+        deadlineMs: 1,
+        onProgress: (state) => {
+          if (state.percent !== undefined) progress = state.percent;
+        },
+      }),
+    );
     const result = renderTask(record);
     if (progress !== undefined && record.status === 'processing')
       result.structuredContent = { ...(result.structuredContent as object), progress };

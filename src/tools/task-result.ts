@@ -1,6 +1,8 @@
 import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/server';
+import { nameOf } from '../catalog/model-record.js';
 import type { ToolContext } from '../mcp/tool-definition.js';
-import type { RunOptions } from '../tasks/task-runner.js';
+import { startHeartbeat } from '../tasks/heartbeat.js';
+import type { Progress, RunOptions } from '../tasks/task-runner.js';
 import type { TaskRecord } from '../tasks/task-service.js';
 import { toolResult, usd } from './tool-result.js';
 
@@ -111,31 +113,45 @@ function summary(task: TaskRecord, elapsedMs?: number): string {
   return lines.join('\n');
 }
 
-/** Runs `follow` counted as an async task in flight (metrics), and counts the spend once it succeeds. */
+/**
+ * Waits on Runware for `model`'s task: counted as an async task in flight (metrics), with a heartbeat that tells
+ * the client where it stands at least every HEARTBEAT_MS, and the spend counted once it succeeds.
+ */
 export async function followCounted(
   ctx: ToolContext,
   wasPending: boolean,
-  follow: () => Promise<TaskRecord>,
+  model: string,
+  follow: (onProgress: Progress) => Promise<TaskRecord>,
 ): Promise<TaskRecord> {
   const metrics = ctx.deps.metrics;
+  const heartbeat = startHeartbeat(modelLabel(ctx, model), (seconds, message) => {
+    void ctx.progress(seconds, undefined, message);
+  });
   if (wasPending) metrics?.asyncInFlight(1);
   try {
-    const record = await follow();
+    const record = await follow(heartbeat.update);
     if (record.status === 'success' && record.cost !== undefined) metrics?.spend(record.model, record.cost);
     return record;
   } finally {
+    heartbeat.stop();
     if (wasPending) metrics?.asyncInFlight(-1);
   }
 }
 
+/** What people call a model: its catalog name ("Veo 3.1 Fast"), else its AIR. */
+export function modelLabel(ctx: ToolContext, air: string): string {
+  const model = ctx.deps.catalog.getModel(air);
+  return model ? nameOf(model) : air;
+}
+
 /** How run and get_task_details follow a task for the calling principal: its key, its owner, its deadline. */
-export function taskRunOptions(ctx: ToolContext): RunOptions {
+export function taskRunOptions(ctx: ToolContext, onProgress?: Progress): RunOptions {
   return {
     client: ctx.deps.runware(ctx.principal.apiKey!),
     tasks: ctx.deps.tasks,
     ownerId: ctx.principal.ownerId,
     signal: ctx.signal,
-    deadlineMs: ctx.deps.config.runDeadlineMs,
-    onProgress: (done, expected, message) => void ctx.progress(done, expected, message),
+    deadlineMs: ctx.deadlineMs,
+    ...(onProgress ? { onProgress } : {}),
   };
 }
