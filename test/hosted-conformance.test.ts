@@ -16,6 +16,8 @@ import { obtainAccessToken, startTokenProxy } from './support/token-proxy.js';
  * scenario (`--suite all`), the frozen `--requirements 2026-07-28` set, and the authorization-server scenarios
  * (metadata, and an authorization-code grant that sends no `scope`, played through the real API-key page).
  * Only test/conformance/expected-failures.yml may fail, and a listed entry that passes fails the run.
+ * The server is `serve` with the suite's task fixture tools added (test/conformance/task-fixtures.ts), because
+ * the `tasks-*` scenarios judge the task layer through tools of their own.
  */
 
 const KEY = 'rw-conformance-key-3c4d5e';
@@ -25,6 +27,7 @@ const SUITE = fileURLToPath(
 const BASELINE = fileURLToPath(new URL('./conformance/expected-failures.yml', import.meta.url));
 /** The suite needs Node >= 22 (fs.globSync); the registry's node package brings one. */
 const NODE_22 = ['-y', '-p', 'node@22.23.3', 'node'];
+const FIXTURE_SERVER = ['--import', 'tsx', fileURLToPath(new URL('./conformance/task-fixture-server.ts', import.meta.url))];
 
 let sim: SimulatorProcess;
 beforeAll(async () => {
@@ -59,7 +62,7 @@ describe.each(STORE_ENGINES)('conformance suite against the hosted server (%s st
   let server: HostedServer;
   let proxy: Awaited<ReturnType<typeof startTokenProxy>>;
   beforeAll(async () => {
-    server = await startHostedServerOn(engine, { apiUrl: sim.apiUrl });
+    server = await startHostedServerOn(engine, { apiUrl: sim.apiUrl, entry: FIXTURE_SERVER });
     // The suite's server client cannot do OAuth: a loopback proxy adds a token obtained by a real flow.
     proxy = await startTokenProxy(server.url, await obtainAccessToken(server.url, KEY));
   });
@@ -96,6 +99,15 @@ describe.each(STORE_ENGINES)('conformance suite against the hosted server (%s st
       'caching',
       'http-header-validation',
       'sep-2164-resource-not-found',
+      'tasks-lifecycle',
+      'tasks-capability-negotiation',
+      'tasks-wire-fields',
+      'tasks-request-state-removal',
+      'tasks-mrtr-input',
+      'tasks-request-headers',
+      'tasks-dispatch-and-envelope',
+      'tasks-required-task-error',
+      'tasks-mrtr-composition',
     ]) {
       expect(output, scenario).toMatch(new RegExp(`✓ ${scenario}:`));
     }

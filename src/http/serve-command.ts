@@ -9,13 +9,18 @@ import { checkStoreAgainstKek, deriveServerSecrets } from '../auth/server-secret
 import { ConfigError, loadConfig, renderHelp } from '../config/config.js';
 import { createLogger } from '../config/logger.js';
 import { createServerFactory } from '../mcp/server-factory.js';
+import type { ToolDefinition } from '../mcp/tool-definition.js';
 import { createToolDeps } from '../mcp/tool-deps.js';
 import { openStore } from '../store/open-store.js';
+import { ALL_TOOLS } from '../tools/index.js';
 import { createApp } from './app.js';
 import { createMetrics } from './metrics.js';
 
-/** `runware-mcp serve`: hosted MCP over Streamable HTTP behind OAuth 2.1. Prints a `listening` line when ready. */
-export async function runServe(argv: string[]): Promise<void> {
+/**
+ * `runware-mcp serve`: hosted MCP over Streamable HTTP behind OAuth 2.1. Prints a `listening` line when ready.
+ * `tools` is the product's list; the conformance test adds the suite's fixture tools through it.
+ */
+export async function runServe(argv: string[], tools: ToolDefinition[] = ALL_TOOLS): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(renderHelp('serve'));
     return;
@@ -91,7 +96,7 @@ export async function runServe(argv: string[]): Promise<void> {
       logger,
     }),
     verifyToken: createTokenVerifier({ accessTokens, vault, resources }),
-    factory: createServerFactory(deps),
+    factory: createServerFactory(deps, tools),
     store,
     logger,
     metrics,

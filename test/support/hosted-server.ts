@@ -32,14 +32,15 @@ export async function startHostedServer(options: {
   args?: string[];
   /** Flags for node itself (e.g. --cpu-prof when profiling a benchmark). */
   nodeArgs?: string[];
+  /** What node runs instead of `dist/cli.js serve` (e.g. the conformance fixture server, with tsx). */
+  entry?: string[];
 }): Promise<HostedServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'runware-hosted-'));
   const child = spawn(
     SERVER_NODE,
     [
       ...(options.nodeArgs ?? []),
-      CLI,
-      'serve',
+      ...(options.entry ?? [CLI, 'serve']),
       '--port',
       '0',
       '--data-dir',
