@@ -196,13 +196,15 @@ describe('run: async video with progress, deadline and cancellation', () => {
     });
     expect(String(result.structuredContent!.outputs![0]!.url)).toMatch(/\.mp4$/);
     expect(progress.length).toBeGreaterThanOrEqual(2);
-    expect(progress.some((p) => /still generating|waiting/.test(p.message ?? ''))).toBe(true);
-    for (const p of progress.filter((p) => /still generating/.test(p.message ?? '')))
-      expect(p.message).toMatch(/^0\/1 finished/);
+    // Lines for people: the model's name, Runware's percentage (or the phase), the seconds waited.
+    for (const p of progress) expect(p.message).toMatch(/^Veo 3\.1 Fast · (queued|generating|\d+%|finished) · \d+ s$/);
+    expect(progress.some((p) => /· \d+% ·/.test(p.message ?? ''))).toBe(true);
+    // MCP: the progress figure grows with every notification.
+    for (let i = 1; i < progress.length; i++) expect(progress[i]!.progress).toBeGreaterThan(progress[i - 1]!.progress);
     expect(await sim.admin.charges()).toHaveLength(1);
   });
 
-  it('reads "1/1 finished after N s." in the last progress line, not "... still generating"', async () => {
+  it('reads "Veo 3.1 Fast · finished · N s" in the last progress line, after the percentages', async () => {
     // Raw JSON-RPC over the child's stdio: every line is seen in the order the server wrote it (the SDK client
     // drops a progress notification that it handles after the result).
     const child = spawn(SERVER_NODE, [CLI], {
@@ -251,10 +253,8 @@ describe('run: async video with progress, deadline and cancellation', () => {
       )
       .filter((m) => m.method === 'notifications/progress')
       .map((m) => m.params?.message);
-    expect(progress.at(-1)).toMatch(/^1\/1 finished after \d+ s\.$/);
-    expect(progress.filter((m) => m?.includes('still generating')).every((m) => m?.startsWith('0/1'))).toBe(
-      true,
-    );
+    expect(progress.at(-1)).toMatch(/^Veo 3\.1 Fast · finished · \d+ s$/);
+    expect(progress.slice(0, -1).every((m) => !m?.includes('finished'))).toBe(true);
   });
 
   it('stops polling when the client cancels', async () => {
