@@ -27,7 +27,11 @@ const SUITE = fileURLToPath(
 const BASELINE = fileURLToPath(new URL('./conformance/expected-failures.yml', import.meta.url));
 /** The suite needs Node >= 22 (fs.globSync); the registry's node package brings one. */
 const NODE_22 = ['-y', '-p', 'node@22.23.3', 'node'];
-const FIXTURE_SERVER = ['--import', 'tsx', fileURLToPath(new URL('./conformance/task-fixture-server.ts', import.meta.url))];
+const FIXTURE_SERVER = [
+  '--import',
+  'tsx',
+  fileURLToPath(new URL('./conformance/task-fixture-server.ts', import.meta.url)),
+];
 
 let sim: SimulatorProcess;
 beforeAll(async () => {

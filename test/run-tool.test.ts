@@ -197,10 +197,12 @@ describe('run: async video with progress, deadline and cancellation', () => {
     expect(String(result.structuredContent!.outputs![0]!.url)).toMatch(/\.mp4$/);
     expect(progress.length).toBeGreaterThanOrEqual(2);
     // Lines for people: the model's name, Runware's percentage (or the phase), the seconds waited.
-    for (const p of progress) expect(p.message).toMatch(/^Veo 3\.1 Fast · (queued|generating|\d+%|finished) · \d+ s$/);
+    for (const p of progress)
+      expect(p.message).toMatch(/^Veo 3\.1 Fast · (queued|generating|\d+%|finished) · \d+ s$/);
     expect(progress.some((p) => /· \d+% ·/.test(p.message ?? ''))).toBe(true);
     // MCP: the progress figure grows with every notification.
-    for (let i = 1; i < progress.length; i++) expect(progress[i]!.progress).toBeGreaterThan(progress[i - 1]!.progress);
+    for (let i = 1; i < progress.length; i++)
+      expect(progress[i]!.progress).toBeGreaterThan(progress[i - 1]!.progress);
     expect(await sim.admin.charges()).toHaveLength(1);
   });
 

@@ -35,13 +35,19 @@ const confirmForm = (message: string) => ({
 
 export const TASK_FIXTURE_TOOLS: ToolDefinition[] = [
   // Sync-only: `Hello, {name}!`.
-  fixture('greet', undefined, { name: { type: 'string' } }, async (args) => text(`Hello, ${String(args.name)}!`)),
+  fixture('greet', undefined, { name: { type: 'string' } }, async (args) =>
+    text(`Hello, ${String(args.name)}!`),
+  ),
   // Sleeps `seconds`, then answers; cancellable (settles to cancelled).
-  fixture('slow_compute', 'optional', { seconds: { type: 'number' }, label: { type: 'string' } }, (args, ctx) =>
-    ctx.asTask(undefined, async (work) => {
-      await sleep(Number(args.seconds ?? 0) * 1000, undefined, { signal: work.signal });
-      return text(`Computed ${String(args.label ?? '')} after ${Number(args.seconds ?? 0)} s.`);
-    }),
+  fixture(
+    'slow_compute',
+    'optional',
+    { seconds: { type: 'number' }, label: { type: 'string' } },
+    (args, ctx) =>
+      ctx.asTask(undefined, async (work) => {
+        await sleep(Number(args.seconds ?? 0) * 1000, undefined, { signal: work.signal });
+        return text(`Computed ${String(args.label ?? '')} after ${Number(args.seconds ?? 0)} s.`);
+      }),
   ),
   // A tool execution error after about a second; task support required.
   fixture('failing_job', 'required', {}, (_args, ctx) =>
@@ -60,7 +66,10 @@ export const TASK_FIXTURE_TOOLS: ToolDefinition[] = [
   fixture('confirm_delete', 'optional', { filename: { type: 'string' } }, (args, ctx) =>
     ctx.asTask(undefined, async (_work, task) => {
       const answers = await task!.askInput!({
-        [`confirm-${String(args.filename)}`]: { method: 'elicitation/create', params: confirmForm(`Delete ${String(args.filename)}?`) },
+        [`confirm-${String(args.filename)}`]: {
+          method: 'elicitation/create',
+          params: confirmForm(`Delete ${String(args.filename)}?`),
+        },
       });
       const answer = Object.values(answers)[0] as { action?: string } | undefined;
       return text(answer?.action === 'accept' ? `Deleted ${String(args.filename)}.` : 'Kept it.');

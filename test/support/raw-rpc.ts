@@ -66,7 +66,10 @@ export function spawnRawStdio(env: Record<string, string>): RawStdio {
 }
 
 /** A 2025-era handshake on a raw stdio server. */
-export async function initialize2025(rpc: RawStdio, capabilities: Record<string, unknown> = {}): Promise<RpcMessage> {
+export async function initialize2025(
+  rpc: RawStdio,
+  capabilities: Record<string, unknown> = {},
+): Promise<RpcMessage> {
   const reply = await rpc.request('initialize', {
     protocolVersion: '2025-11-25',
     capabilities,

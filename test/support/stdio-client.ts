@@ -35,7 +35,13 @@ export function runwareEnv(env: Record<string, string | undefined>): Record<stri
 export async function connectStdio(
   env: Record<string, string> = {},
   /** bin: an installed package's bin link to run instead of this checkout's dist/cli.js. */
-  options: { dataDir?: string; bin?: string; capabilities?: ClientCapabilities } = {},
+  options: {
+    dataDir?: string;
+    bin?: string;
+    capabilities?: ClientCapabilities;
+    /** Handlers to set before connecting (e.g. elicitation/create). */
+    beforeConnect?: (client: Client) => void;
+  } = {},
 ): Promise<StdioSession> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'runware-mcp-'));
   const transport = new StdioClientTransport({
@@ -58,6 +64,7 @@ export async function connectStdio(
     { name: 'runware-mcp-tests', version: '1.0.0' },
     options.capabilities ? { capabilities: options.capabilities } : {},
   );
+  options.beforeConnect?.(client);
   await client.connect(transport);
   return { client, stderr: () => err, dataDir, close: () => client.close() };
 }
