@@ -31,6 +31,7 @@ const VIDEO = { model: 'google:3@3', positivePrompt: 'a task', width: 1280, heig
 const ANY = {
   '~standard': { version: 1, vendor: 'tests', validate: (value: unknown) => ({ value }) },
 } as never;
+// biome-ignore lint/suspicious/noExplicitAny: raw JSON-RPC answers, read field by field
 type Loose = Record<string, any>;
 
 let sim: SimulatorProcess;

@@ -43,7 +43,10 @@ const videosSent = async () =>
 
 /** A stdio session whose client answers elicitation/create with `answer` and keeps each question asked. */
 async function stdioAsking(
-  answer: () => { action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> },
+  answer: () => {
+    action: 'accept' | 'decline' | 'cancel';
+    content?: Record<string, string | number | boolean>;
+  },
   questions: string[],
 ): Promise<StdioSession> {
   const session = await connectStdio(
@@ -137,7 +140,7 @@ describe('2026-07-28 over HTTP: the question as an input-required round (multi r
 
   /** The SDK client fulfils input-required rounds through its elicitation/create handler and calls again. */
   async function modernClient(
-    answer: { action: 'accept' | 'decline'; content?: Record<string, unknown> },
+    answer: { action: 'accept' | 'decline'; content?: Record<string, string | number | boolean> },
     questions: string[],
   ) {
     const client = new Client({ name: 'confirm-2026', version: '1' }, {
