@@ -65,11 +65,12 @@ describe.each(STORE_ENGINES)('/metrics (%s store)', (engine) => {
     expect(series.get('runware_mcp_tool_calls_total{tool="list_models",outcome="error"}')).toBe(1);
     expect(series.get('runware_mcp_tool_calls_total{tool="run",outcome="ok"}')).toBe(1);
     expect(series.get('runware_mcp_spend_usd_total{model="runware:101@1"}')).toBeCloseTo(cost, 6);
+    // The dry run that priced the run (RUNWARE_CONFIRM_ABOVE needs the estimate), then the run itself.
     expect(
       series.get(
         'runware_mcp_upstream_request_duration_seconds_count{task_type="imageInference",outcome="ok"}',
       ),
-    ).toBe(1);
+    ).toBe(2);
     expect(series.get('runware_mcp_oauth_grants_total{event="issued"}')).toBeGreaterThanOrEqual(1);
     expect(series.get('runware_mcp_async_tasks_in_flight')).toBe(0);
   });

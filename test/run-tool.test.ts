@@ -162,8 +162,10 @@ describe('run: sync image', () => {
   });
 
   it('retries a 429 burst transparently and charges once', async () => {
+    // No estimate needed (no cap, no confirmation), so no dry run: the 429s meet the submission itself.
+    const unpriced = await start({ RUNWARE_CONFIRM_ABOVE: '0' });
     await sim.admin.faults({ status429Count: 2 });
-    const result = await call('run', { ...FLUX, positivePrompt: 'retry me' });
+    const result = await call('run', { ...FLUX, positivePrompt: 'retry me' }, unpriced);
     expect(result.structuredContent?.status).toBe('success');
     const sent = (await sim.admin.requests()).filter((r) => r.tasks[0]?.taskType === 'imageInference');
     expect(sent).toHaveLength(3); // two 429s, then the same taskUUID again
