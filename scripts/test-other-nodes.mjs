@@ -13,6 +13,8 @@ const FILES = [
   'test/cli-manners',
   'test/true-to-runware',
   'test/studio-metadata',
+  'test/mcp-tasks',
+  'test/spend-confirmation',
 ];
 
 for (const version of NODES) {
