@@ -96,11 +96,6 @@ export class McpTaskRecords {
   async renewLease(taskId: string, holder: string): Promise<void> {
     await (await this.store()).set(LEASE_NS, taskId, { holder }, LEASE_SECONDS);
   }
-
-  /** Whether some process runs the task now. */
-  async leased(taskId: string): Promise<boolean> {
-    return (await (await this.store()).get(LEASE_NS, taskId)) !== undefined;
-  }
 }
 
 const ownerIndex = (ownerId: string) => `mcp-tasks:${ownerId}`;

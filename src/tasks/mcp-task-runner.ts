@@ -74,7 +74,6 @@ export class McpTaskRunner {
    */
   async resumeIfOrphaned(task: McpTask, resume: () => TaskWork | undefined): Promise<McpTask> {
     if (TERMINAL_STATUSES.has(task.status) || this.running.has(task.taskId)) return task;
-    if (await this.records.leased(task.taskId)) return task;
     if (!(await this.records.claimLease(task.taskId, RUNNER_ID))) return task;
     const work = resume();
     if (!work)
