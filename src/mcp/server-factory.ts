@@ -37,7 +37,6 @@ import {
   taskWireOf,
 } from './task-methods.js';
 import type { Principal, ToolContext, ToolDefinition, ToolDeps, UserInput } from './tool-definition.js';
-import { isInputRequired } from './user-input.js';
 
 const SCHEMA_URI = /^runware:\/\/models\/([^/]+)\/schema$/;
 /**
@@ -172,7 +171,7 @@ export function createServerFactory(
       result = errorResult(error, principal);
     }
     // A 2025-era call that asked for a task gets one, even when the tool answered at once (a refusal, a finished task).
-    if (taskWire === 'legacy' && !handle && !isInputRequired(result)) {
+    if (taskWire === 'legacy' && !handle) {
       const answer = result;
       return startTask(undefined, async () => answer, 'legacy');
     }

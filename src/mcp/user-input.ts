@@ -3,6 +3,7 @@ import {
   type InputRequiredResult,
   inputRequired,
   inputResponse,
+  isInputRequiredResult,
 } from '@modelcontextprotocol/server';
 import type { ToolContext } from './tool-definition.js';
 
@@ -48,5 +49,6 @@ export async function askUser(
   }
 }
 
-export const isInputRequired = (value: unknown): value is InputRequiredResult =>
-  (value as { resultType?: unknown } | undefined)?.resultType === 'input_required';
+export const isInputRequired = (
+  value: Answer | InputRequiredResult | undefined,
+): value is InputRequiredResult => isInputRequiredResult(value);

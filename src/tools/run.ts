@@ -11,7 +11,7 @@ import { ASYNC_TASK_TYPES, recordFinished, submitTask } from '../tasks/task-runn
 import type { TaskRecord } from '../tasks/task-service.js';
 import { resolveModel } from './resolve-model.js';
 import { confirmSpend } from './spend-confirmation.js';
-import { followCounted, renderTask, TASK_RESULT_SCHEMA, taskRunOptions } from './task-result.js';
+import { followCounted, modelLabel, renderTask, TASK_RESULT_SCHEMA, taskRunOptions } from './task-result.js';
 import { errorResult, ToolFailure, usd } from './tool-result.js';
 
 type Args = {
@@ -75,7 +75,7 @@ export const runTool: ToolDefinition<Args> = {
     const plan = await planTask(args, ctx);
     const spend = await guardSpend(plan, args.maxCost, ctx);
     if (!spend.executed) {
-      const label = plan.model ? nameOf(plan.model) : String(plan.task.model);
+      const label = modelLabel(ctx, String(plan.task.model));
       const unconfirmed = await confirmSpend(label, spend.estimate, args.confirmCost, ctx);
       if (unconfirmed) return unconfirmed;
     }
@@ -101,7 +101,7 @@ async function executePlan(
       : await followCounted(
           ctx,
           plan.task.deliveryMethod === 'async',
-          plan.task.model as string,
+          String(plan.task.model),
           (onProgress) => submitTask(plan.task, { ...options, onProgress }),
         );
   } catch (error) {

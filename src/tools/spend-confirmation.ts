@@ -1,6 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { ToolContext } from '../mcp/tool-definition.js';
-import { askUser, isInputRequired } from '../mcp/user-input.js';
 import { toolError, usd } from './tool-result.js';
 
 const cents = (amount: number) => Math.round(amount * 100);
@@ -21,6 +20,8 @@ export async function confirmSpend(
   const limit = ctx.deps.config.confirmAbove;
   if (!limit || estimate === undefined || estimate <= limit) return undefined;
   const amount = `$${estimate.toFixed(2)}`;
+  // Loaded when a question is due: it brings the SDK, which the stdio front keeps off its start-up path.
+  const { askUser, isInputRequired } = await import('../mcp/user-input.js');
   // The amount is part of the question's key: an answer counts only for the amount it was given for.
   const answer = await askUser(ctx, `confirm-spend-${cents(estimate)}`, {
     mode: 'form',

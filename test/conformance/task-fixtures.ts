@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import { isInputRequiredResult, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { ToolDefinition } from '../../src/mcp/tool-definition.js';
-import { askUser, isInputRequired } from '../../src/mcp/user-input.js';
+import { askUser } from '../../src/mcp/user-input.js';
 
 /**
  * The fixture tools @modelcontextprotocol/conformance 0.2.0-alpha.12's `tasks-*` scenarios call (each scenario's
@@ -92,7 +92,8 @@ export const TASK_FIXTURE_TOOLS: ToolDefinition[] = [
       message: 'Your name?',
       requestedSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
     });
-    if (answer === undefined || isInputRequired(answer)) return (answer ?? text('Cannot ask.')) as never;
+    if (answer === undefined || isInputRequiredResult(answer))
+      return (answer ?? text('Cannot ask.')) as never;
     const name = String(answer.content?.name ?? 'nobody');
     return ctx.asTask(undefined, async () => text(`Hello, ${name}!`));
   }),
