@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HostedServer, startHostedServer } from './support/hosted-server.js';
 import {
   initialize2025,
+  legacyRequest,
   modernRequest,
   pollTask,
   type RawStdio,
@@ -224,6 +225,21 @@ describe('2026-07-28 tasks extension over HTTP', () => {
     const seen = (await call('tasks/get', { taskId: taskUUID })).result as Loose;
     expect(seen).toMatchObject({ taskId: taskUUID, status: 'completed' });
     expect(seen.result.structuredContent).toMatchObject({ taskUUID, status: 'success' });
+  });
+
+  it('2025-11-25 over HTTP too (each request stateless): the task outlives the request that created it', async () => {
+    const legacy = (method: string, params: Record<string, unknown> = {}) =>
+      legacyRequest(server.mcpUrl, token, method, params);
+    const created = await legacy('tools/call', {
+      name: 'run',
+      arguments: { ...VIDEO, positivePrompt: 'http 2025' },
+      task: {},
+    });
+    const { taskId } = created.result!.task as Loose;
+    expect((await legacy('tasks/get', { taskId })).result).toMatchObject({ taskId, status: 'working' });
+    const result = (await legacy('tasks/result', { taskId })).result as Loose;
+    expect(result.structuredContent).toMatchObject({ status: 'success', taskUUID: taskId });
+    expect(((await legacy('tasks/list')).result!.tasks as Loose[]).map((t) => t.taskId)).toContain(taskId);
   });
 
   it('SDK client (2026-07-28): sees the extension, reads and cancels tasks with tasks/get and tasks/cancel', async () => {

@@ -81,6 +81,40 @@ export async function initialize2025(
 
 export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
 
+/** The response in a Streamable HTTP answer: a JSON body, or the SSE event carrying it. */
+async function responseOf(res: Response, method: string): Promise<RpcMessage> {
+  const text = await res.text();
+  const json = res.headers.get('content-type')?.includes('text/event-stream')
+    ? text
+        .split('\n')
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => JSON.parse(l.slice(6)) as RpcMessage)
+        .find((m) => m.id === 1)
+    : (JSON.parse(text) as RpcMessage);
+  if (!json) throw new Error(`no response to ${method}: HTTP ${res.status} ${text.slice(0, 200)}`);
+  return json;
+}
+
+/** One 2025-11-25 request over Streamable HTTP (served statelessly) with a bearer token. */
+export async function legacyRequest(
+  mcpUrl: string,
+  accessToken: string,
+  method: string,
+  params: Record<string, unknown> = {},
+): Promise<RpcMessage> {
+  const res = await fetch(mcpUrl, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${accessToken}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-11-25',
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  return responseOf(res, method);
+}
+
 /**
  * One 2026-07-28 request over Streamable HTTP with a bearer token, shaped as the revision wants it: the
  * per-request `_meta` envelope with the client's capabilities, and the Mcp-Method / Mcp-Name headers.
@@ -117,16 +151,7 @@ export async function modernRequest(
       },
     }),
   });
-  const text = await res.text();
-  const json = res.headers.get('content-type')?.includes('text/event-stream')
-    ? text
-        .split('\n')
-        .filter((l) => l.startsWith('data: '))
-        .map((l) => JSON.parse(l.slice(6)) as RpcMessage)
-        .find((m) => m.id === 1)
-    : (JSON.parse(text) as RpcMessage);
-  if (!json) throw new Error(`no response to ${method}: HTTP ${res.status} ${text.slice(0, 200)}`);
-  return json;
+  return responseOf(res, method);
 }
 
 /** Polls `get` until the task reaches a terminal status (or `until` says so). */
