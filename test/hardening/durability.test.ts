@@ -53,7 +53,9 @@ async function connect(server: HostedServer, accessToken: string): Promise<Clien
 /** The taskUUID of the video submission, read from what the simulator received (the run never answered). */
 async function submittedVideo(before: Set<string>): Promise<string> {
   for (let i = 0; i < 100; i++) {
+    // Not the dry run that priced it first (its own taskUUID, never recorded).
     const found = (await sim.admin.requests())
+      .filter((r) => !r.dryRun)
       .flatMap((r) => r.tasks)
       .find((t) => t.taskType === 'videoInference' && !before.has(String(t.taskUUID)));
     if (found) return String(found.taskUUID);
