@@ -27,6 +27,7 @@ import { obtainAccessToken } from './support/token-proxy.js';
  */
 
 const KEY = 'rw-mcp-tasks-key-5e6f7a8b';
+const OTHER_KEY = 'rw-mcp-tasks-other-9c0d1e2f';
 const VIDEO = { model: 'google:3@3', positivePrompt: 'a task', width: 1280, height: 720, duration: 4 };
 /** The SDK client checks results against a schema; these tests read the raw task shapes. */
 const ANY = {
@@ -37,7 +38,7 @@ type Loose = Record<string, any>;
 
 let sim: SimulatorProcess;
 beforeAll(async () => {
-  sim = await spawnSimulator({ keys: [KEY], asyncDelayMs: 3000 });
+  sim = await spawnSimulator({ keys: [KEY, OTHER_KEY], asyncDelayMs: 3000 });
 });
 afterAll(async () => {
   await sim?.stop();
@@ -240,6 +241,16 @@ describe('2026-07-28 tasks extension over HTTP', () => {
     const result = (await legacy('tasks/result', { taskId })).result as Loose;
     expect(result.structuredContent).toMatchObject({ status: 'success', taskUUID: taskId });
     expect(((await legacy('tasks/list')).result!.tasks as Loose[]).map((t) => t.taskId)).toContain(taskId);
+  });
+
+  it("another account's token sees no such task: not readable, not cancellable", async () => {
+    const { taskId } = (
+      await call('tools/call', { name: 'run', arguments: { ...VIDEO, positivePrompt: 'mine' } })
+    ).result as Loose;
+    const other = await obtainAccessToken(server.url, OTHER_KEY);
+    expect((await modernRequest(server.mcpUrl, other, 'tasks/get', { taskId })).error?.code).toBe(-32602);
+    expect((await modernRequest(server.mcpUrl, other, 'tasks/cancel', { taskId })).error?.code).toBe(-32602);
+    expect((await pollTask(() => call('tasks/get', { taskId }))).status).toBe('completed');
   });
 
   it('SDK client (2026-07-28): sees the extension, reads and cancels tasks with tasks/get and tasks/cancel', async () => {
