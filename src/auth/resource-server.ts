@@ -33,7 +33,12 @@ export function createTokenVerifier(options: {
     const key = payload.grantId ? await options.vault.get(payload.grantId) : undefined;
     if (!key) return undefined;
     return {
-      principal: { ownerId: key.ownerId, apiKey: key.apiKey, mode: 'hosted' },
+      principal: {
+        ownerId: key.ownerId,
+        apiKey: key.apiKey,
+        mode: 'hosted',
+        sessionId: String(payload.grantId),
+      },
       clientId: String(payload.clientId),
       scopes: String(payload.scope ?? MCP_SCOPE)
         .split(' ')

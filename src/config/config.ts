@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 
 /**
  * The one typed configuration. Precedence: command-line flag > environment variable > default.
@@ -22,8 +22,16 @@ export interface Config {
   unknownCostPolicy: 'allow' | 'deny';
   /** `run` and `get_task_details` never block longer than this; then they answer status "processing". */
   runDeadlineMs: number;
-  /** Images at most this many bytes are also inlined as image content; 0 disables inlining. */
+  /** Inline image previews are at most this many bytes each; 0 disables them. */
   inlineImageMaxBytes: number;
+  /** stdio: where local input files may be read from when the client lists no MCP roots. */
+  fileRoots: string[];
+  /** stdio: where outputs are saved; 'off' disables saving, undefined = the first MCP root, else ~/Runware. */
+  outputDir: string | undefined;
+  /** USD a principal may spend per UTC day (hosted: per account); undefined = no budget. */
+  budgetPerDay: number | undefined;
+  /** USD one session may spend (stdio: this process; hosted: one OAuth grant); undefined = no budget. */
+  budgetPerSession: number | undefined;
   /** Per upstream HTTP request. */
   upstreamTimeoutMs: number;
   upstreamMaxRetries: number;
@@ -86,6 +94,10 @@ const url = (name: string) => (raw: string) => {
     throw new ConfigError(`${name} must be an absolute URL, got "${raw}"`);
   }
 };
+
+/** `~` and `~/...` are the user's home, as a shell would expand them in a config file. */
+const expandHome = (raw: string) =>
+  raw === '~' || raw.startsWith('~/') ? join(homedir(), raw.slice(1)) : raw;
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
@@ -175,9 +187,46 @@ export const OPTIONS: OptionSpec[] = [
     key: 'inlineImageMaxBytes',
     flag: '--inline-image-max-bytes',
     env: 'RUNWARE_INLINE_IMAGE_MAX_BYTES',
-    description: 'Inline generated images up to this size as image content (0 = never)',
+    description: 'Largest inline image preview in bytes (WebP, at most 1568 px; 0 = no previews)',
     default: '262144',
     parse: num('RUNWARE_INLINE_IMAGE_MAX_BYTES', { int: true }),
+  },
+  {
+    key: 'fileRoots',
+    flag: '--file-roots',
+    env: 'RUNWARE_FILE_ROOTS',
+    description: `stdio: folders local input files may be read from, separated by "${delimiter}", when the client lists no MCP roots`,
+    default: '~ (your home)',
+    parse: (raw) =>
+      raw
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => resolve(expandHome(dir))),
+  },
+  {
+    key: 'outputDir',
+    flag: '--output-dir',
+    env: 'RUNWARE_OUTPUT_DIR',
+    description: 'stdio: where every output is saved (0 or off = do not save)',
+    default: 'the first MCP root, else ~/Runware',
+    parse: (raw) => (raw === '0' || raw.toLowerCase() === 'off' ? 'off' : resolve(expandHome(raw))),
+  },
+  {
+    key: 'budgetPerDay',
+    flag: '--budget-per-day',
+    env: 'RUNWARE_BUDGET_PER_DAY',
+    description: 'Refuse runs once this much (USD) would be spent in one UTC day (hosted: per account)',
+    default: '(no budget)',
+    parse: num('RUNWARE_BUDGET_PER_DAY'),
+  },
+  {
+    key: 'budgetPerSession',
+    flag: '--budget-per-session',
+    env: 'RUNWARE_BUDGET_PER_SESSION',
+    description:
+      'Refuse runs once this much (USD) would be spent in one session (stdio: until restart; hosted: per connection)',
+    default: '(no budget)',
+    parse: num('RUNWARE_BUDGET_PER_SESSION'),
   },
   {
     key: 'upstreamTimeoutMs',
@@ -343,6 +392,10 @@ export function loadConfig(
     unknownCostPolicy: 'allow',
     runDeadlineMs: 45_000,
     inlineImageMaxBytes: 262_144,
+    fileRoots: [homedir()],
+    outputDir: undefined,
+    budgetPerDay: undefined,
+    budgetPerSession: undefined,
     upstreamTimeoutMs: 30_000,
     upstreamMaxRetries: 3,
     dataDir: defaultDataDir(env),

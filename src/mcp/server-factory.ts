@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import {
   type CallToolResult,
   ProtocolError,
@@ -145,6 +146,7 @@ export function createServerFactory(
       principal,
       deps,
       signal: call.signal,
+      ...(call.roots ? { roots: call.roots } : {}),
       progress: async (progress, total, message) => {
         if (progressToken === undefined || !notify) return;
         await notify({
@@ -161,7 +163,7 @@ export function createServerFactory(
       userInput: call.userInput ?? NO_USER_INPUT,
       asTask: (taskId, work) =>
         taskWire
-          ? startTask(taskId, (task) => work(backgroundContext(principal, task), task), taskWire)
+          ? startTask(taskId, (task) => work(backgroundContext(principal, task, call.roots), task), taskWire)
           : work(toolCtx),
     };
     let result: CallToolResult;
@@ -179,11 +181,16 @@ export function createServerFactory(
   }
 
   /** The context of work that goes on as an MCP task: the task's signal, its status line, its lifetime. */
-  function backgroundContext(principal: Principal, task: TaskWorkContext): ToolContext {
+  function backgroundContext(
+    principal: Principal,
+    task: TaskWorkContext,
+    roots?: ToolContext['roots'],
+  ): ToolContext {
     const ctx: ToolContext = {
       principal,
       deps,
       signal: task.signal,
+      ...(roots ? { roots } : {}),
       progress: async (_progress, _total, message) => {
         if (message) task.status(message);
       },
@@ -238,6 +245,8 @@ export function createServerFactory(
     // What the client declared: at initialize (stdio), or in each request's envelope (2026-07-28, which the SDK
     // copies into the per-request server). Stateless 2025-era HTTP requests declare nothing: today's answers.
     const studio = () => declaresStudio(server.getClientCapabilities());
+    // Only a stdio connection lives long enough to ask the client for its roots (a push request).
+    const roots = principal.mode === 'stdio' ? clientRoots(server, deps) : undefined;
     server.setRequestHandler('tools/list', () => (studio() ? studioToolList : toolList) as never);
     server.setRequestHandler('tools/call', async (request, ctx) => {
       const { name, arguments: args = {} } = request.params;
@@ -248,6 +257,7 @@ export function createServerFactory(
         notify: (notification) => ctx.mcpReq.notify(notification),
         taskWire: taskWireOf(era, def, request.params as { task?: unknown }, ctx),
         userInput: userInputOf(era, server, ctx),
+        ...(roots ? { roots } : {}),
       });
       // A task handle or an input-required round carries no tool content for the app to adjust.
       const plain = Array.isArray(result.content) && !('task' in result);
@@ -331,6 +341,7 @@ interface CallContext {
   notify?: (notification: ServerNotification) => Promise<void>;
   taskWire?: TaskWire;
   userInput?: UserInput;
+  roots?: () => Promise<string[] | undefined>;
 }
 
 /**
@@ -359,6 +370,38 @@ function recordView(record: TaskRecord): McpTask {
     ttlMs: TASK_RECORD_TTL_MS,
     ...(record.status === 'processing' ? {} : { result: renderTask(record) }),
   };
+}
+
+/** How long a client may take to answer roots/list before the configured roots are used instead. */
+const ROOTS_TIMEOUT_MS = 5000;
+
+/**
+ * The client's MCP roots as absolute folder paths, asked once per connection and again after
+ * notifications/roots/list_changed; undefined when the client declares no roots or does not answer.
+ */
+function clientRoots(server: Server, deps: ToolDeps): () => Promise<string[] | undefined> {
+  let cached: Promise<string[] | undefined> | undefined;
+  server.setNotificationHandler('notifications/roots/list_changed', () => {
+    cached = undefined;
+  });
+  const ask = async () => {
+    if (!server.getClientCapabilities()?.roots) return undefined;
+    try {
+      const { roots } = await server.listRoots(undefined, { timeout: ROOTS_TIMEOUT_MS });
+      return roots.flatMap((r) => {
+        try {
+          return [fileURLToPath(r.uri)];
+        } catch {
+          return []; // not a local file:// URI: names nothing this server can read
+        }
+      });
+    } catch (error) {
+      deps.logger.warn({ err: (error as Error).message }, 'roots/list failed; using RUNWARE_FILE_ROOTS');
+      cached = undefined;
+      return undefined;
+    }
+  };
+  return () => (cached ??= ask());
 }
 
 /** One missing required argument and one unknown argument: almost always the same value under the wrong name. */

@@ -18,6 +18,8 @@ export interface Principal {
   /** The Runware API key, decrypted server-side for this request only. Never logged, never returned. */
   apiKey: string | undefined;
   mode: 'stdio' | 'hosted';
+  /** What a per-session budget counts against: stdio, this process; hosted, the OAuth grant. */
+  sessionId?: string;
 }
 
 /** Hooks the hosted server feeds into Prometheus; absent in stdio mode. */
@@ -74,6 +76,11 @@ export interface ToolContext {
     taskId: string | undefined,
     work: (ctx: ToolContext, task?: TaskWorkContext) => Promise<CallToolResult>,
   ): Promise<CallToolResult>;
+  /**
+   * The folders the client lists as its MCP roots (absolute paths of its file:// roots), or undefined when it
+   * declares no roots capability or cannot answer. Only stdio connections ask.
+   */
+  roots?: () => Promise<string[] | undefined>;
 }
 
 type JsonSchemaObject = { type: 'object'; properties?: Record<string, unknown>; [k: string]: unknown };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { Config } from '../config/config.js';
@@ -23,6 +24,8 @@ export function serveLocal(
     ownerId: config.apiKey ? ownerIdFor(config.apiKey, 'runware-mcp-local') : 'local-no-key',
     apiKey: config.apiKey,
     mode: 'stdio' as const,
+    // One process is one session: a per-session budget starts again on restart (the day's does not).
+    sessionId: randomUUID(),
   };
   const factory = createServerFactory(deps);
   const handle = serveStdio((ctx) => factory.createServer(principal, ctx.era), {

@@ -7,6 +7,7 @@ import { STUDIO_TOOL_META } from '../studio/studio-app.js';
 import { extractOutputs, totalCost } from '../tasks/outputs.js';
 import { followTask } from '../tasks/task-runner.js';
 import type { TaskRecord } from '../tasks/task-service.js';
+import { deliverOutputs } from './deliver-outputs.js';
 import { followCounted, renderTask, TASK_RESULT_SCHEMA, taskRunOptions } from './task-result.js';
 import { errorResult, ToolFailure } from './tool-result.js';
 import { withinDeadline } from './upstream-deadline.js';
@@ -33,7 +34,8 @@ export const getTaskDetailsTool: ToolDefinition<{ taskUUID: string }> = {
     try {
       const local = await ctx.deps.tasks.get(taskUUID, ctx.principal.ownerId);
       if (local) {
-        if (local.status !== 'processing') return renderTask(local);
+        // Saving is idempotent (a file already saved is kept), so asking again never downloads twice.
+        if (local.status !== 'processing') return renderTask(local, await deliverOutputs(local, ctx));
         // Still running: followed here, or as an MCP task of the same id when the client takes one.
         return ctx.asTask(taskUUID, (work) => followRecorded(local, work));
       }
@@ -50,11 +52,10 @@ export const getTaskDetailsTool: ToolDefinition<{ taskUUID: string }> = {
 /** Follows a recorded task still processing upstream to its result (or the deadline). */
 export async function followRecorded(record: TaskRecord, ctx: ToolContext): Promise<CallToolResult> {
   try {
-    return renderTask(
-      await followCounted(ctx, true, record.model, (onProgress) =>
-        followTask(record, taskRunOptions(ctx, onProgress)),
-      ),
+    const followed = await followCounted(ctx, true, record.model, (onProgress) =>
+      followTask(record, taskRunOptions(ctx, onProgress)),
     );
+    return renderTask(followed, await deliverOutputs(followed, ctx));
   } catch (error) {
     if (error instanceof RunwareError && error.category === 'notFound') {
       const message = `Runware has no record of task ${record.taskUUID} (its submission never arrived there). Run it again.`;

@@ -1,6 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
-import { extname, isAbsolute, resolve } from 'node:path';
 import type { ToolContext, ToolDefinition } from '../mcp/tool-definition.js';
+import { allowedRoots, readLocalFile } from './local-inputs.js';
 import { errorResult, ToolFailure, toolResult } from './tool-result.js';
 import { withinDeadline } from './upstream-deadline.js';
 
@@ -9,19 +8,6 @@ interface Args {
   media?: string;
   path?: string;
 }
-
-const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
-const MIME: Record<string, string> = {
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.gif': 'image/gif',
-  '.bmp': 'image/bmp',
-  '.mp4': 'video/mp4',
-  '.mp3': 'audio/mpeg',
-  '.wav': 'audio/wav',
-};
 
 export const mediaStorageTool: ToolDefinition<Args> = {
   name: 'media_storage',
@@ -95,11 +81,7 @@ async function mediaToUpload(args: Args, ctx: ToolContext): Promise<string> {
       'Local file paths only work with the local (stdio) server: this server cannot read your disk. Upload the file somewhere public and pass its URL as "media".',
     );
   }
-  const file = isAbsolute(args.path) ? args.path : resolve(args.path);
-  const info = await stat(file).catch(() => undefined);
-  if (!info?.isFile()) throw new ToolFailure(`No readable file at ${file}.`);
-  if (info.size > MAX_UPLOAD_BYTES)
-    throw new ToolFailure(`${file} is ${info.size} bytes; the limit is ${MAX_UPLOAD_BYTES}.`);
-  const mime = MIME[extname(file).toLowerCase()] ?? 'application/octet-stream';
-  return `data:${mime};base64,${(await readFile(file)).toString('base64')}`;
+  // The same rule as run's local inputs: only under the client's MCP roots, else RUNWARE_FILE_ROOTS.
+  const { bytes, type } = await readLocalFile(args.path, await allowedRoots(ctx), 'path', 'any');
+  return `data:${type.mime};base64,${bytes.toString('base64')}`;
 }

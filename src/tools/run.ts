@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/server';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { type ResolvedRequestSchema, TRANSPORT_FIELDS } from '../catalog/catalog.js';
 import { type JsonSchema, type ModelFile, nameOf } from '../catalog/model-record.js';
 import { estimateCost } from '../catalog/price-rule.js';
@@ -9,6 +9,8 @@ import type { ResultItem, TaskObject } from '../runware/types.js';
 import { STUDIO_TOOL_META } from '../studio/studio-app.js';
 import { ASYNC_TASK_TYPES, recordFinished, submitTask } from '../tasks/task-runner.js';
 import type { TaskRecord } from '../tasks/task-service.js';
+import { deliverOutputs } from './deliver-outputs.js';
+import { readLocalInputs, uploadLocalInputs } from './local-inputs.js';
 import { resolveModel } from './resolve-model.js';
 import { confirmSpend } from './spend-confirmation.js';
 import { followCounted, modelLabel, renderTask, TASK_RESULT_SCHEMA, taskRunOptions } from './task-result.js';
@@ -31,7 +33,7 @@ export const runTool: ToolDefinition<Args> = {
   name: 'run',
   title: 'Run a model',
   description:
-    'Run any Runware model (image, video, audio, 3D, text, upscale, background removal, caption...). Pass model (AIR) plus the parameters from model_schema at the top level, e.g. {"model":"runware:101@1","positivePrompt":"...","width":1024,"height":1024}. Parameters are validated before anything is spent; long tasks report progress and may return status "processing" with a taskUUID for get_task_details. Returns output URLs and the cost.',
+    'Run any Runware model (image, video, audio, 3D, text, upscale, background removal, caption...). Pass model (AIR) plus the parameters from model_schema at the top level, e.g. {"model":"runware:101@1","positivePrompt":"...","width":1024,"height":1024}. Media inputs also take local file paths (local mode). Parameters are validated before anything is spent; long tasks report progress and may return status "processing" with a taskUUID for get_task_details. Returns output URLs and the cost.',
   inputSchema: {
     type: 'object',
     required: ['model'],
@@ -72,7 +74,9 @@ export const runTool: ToolDefinition<Args> = {
   taskSupport: 'optional',
   async handler(args, ctx) {
     const started = Date.now();
+    const localInputs = await readLocalInputs(args, ctx);
     const plan = await planTask(args, ctx);
+    await uploadLocalInputs(plan.task, localInputs, ctx);
     const spend = await guardSpend(plan, args.maxCost, ctx);
     if (!spend.executed) {
       const label = modelLabel(ctx, String(plan.task.model));
@@ -107,8 +111,8 @@ async function executePlan(
   } catch (error) {
     return errorResult(error, ctx.principal, plan.task.taskUUID);
   }
-  const previews = await imagePreviews(record, ctx);
-  return renderTask(record, { elapsedMs: Date.now() - started, previews });
+  const delivered = await deliverOutputs(record, ctx);
+  return renderTask(record, { elapsedMs: Date.now() - started, ...delivered });
 }
 
 interface Plan {
@@ -279,30 +283,3 @@ const carriesOutput = (item: ResultItem) =>
   Object.keys(item).some((k) => /(URL|UUID|Base64Data|DataURI)$/.test(k) && k !== 'taskUUID') ||
   typeof item.text === 'string' ||
   item.outputs !== undefined;
-
-/** Small images are also inlined (when enabled); large ones stay links so base64 never floods the context. */
-async function imagePreviews(record: TaskRecord, ctx: ToolContext): Promise<ContentBlock[]> {
-  const cap = ctx.deps.config.inlineImageMaxBytes;
-  if (cap <= 0 || record.status !== 'success') return [];
-  const previews: ContentBlock[] = [];
-  for (const output of record.outputs.filter((o) => o.type === 'image' && o.url).slice(0, 4)) {
-    try {
-      const res = await fetch(output.url!, { signal: AbortSignal.timeout(5000) });
-      const declared = Number(res.headers.get('content-length') ?? Number.NaN);
-      if (!res.ok || declared > cap) {
-        await res.body?.cancel();
-        continue;
-      }
-      const bytes = Buffer.from(await res.arrayBuffer());
-      if (bytes.length > cap) continue;
-      previews.push({
-        type: 'image',
-        data: bytes.toString('base64'),
-        mimeType: res.headers.get('content-type') ?? 'image/png',
-      });
-    } catch {
-      // a preview is a convenience: the URL is already in the result
-    }
-  }
-  return previews;
-}

@@ -1,9 +1,12 @@
+import { basename } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/server';
 import { nameOf } from '../catalog/model-record.js';
 import type { ToolContext } from '../mcp/tool-definition.js';
 import { startHeartbeat } from '../tasks/heartbeat.js';
 import type { Progress, RunOptions } from '../tasks/task-runner.js';
 import type { TaskRecord } from '../tasks/task-service.js';
+import type { SavedOutput } from './saved-outputs.js';
 import { toolResult, usd } from './tool-result.js';
 
 /** The structured shape run and get_task_details share. */
@@ -29,6 +32,7 @@ export const TASK_RESULT_SCHEMA = {
           text: { type: 'string' },
           mimeType: { type: 'string' },
           air: { type: 'string', description: 'a trained model: pass it to run as model' },
+          path: { type: 'string', description: 'local mode: where the file was saved' },
           detections: { type: 'array', description: 'masking: boxes found {x_min, y_min, x_max, y_max}' },
         },
       },
@@ -51,20 +55,28 @@ const NOUN: Record<string, string> = {
   model: 'model',
 };
 
+export interface RenderOptions {
+  elapsedMs?: number;
+  /** Inline image blocks (previews.ts): the only place base64 appears. */
+  previews?: ContentBlock[];
+  /** Aligned with task.outputs: where each file was saved (stdio), or why it was not. */
+  saved?: Array<SavedOutput | undefined>;
+  /** Lines appended to the text (e.g. why an image has no preview). */
+  notes?: string[];
+}
+
 /**
- * Renders a task as run and get_task_details answer it: URLs in the text and in structuredContent (never
- * base64), a resource_link per file, and an inline image block only when the caller fetched a small preview.
+ * Renders a task as run and get_task_details answer it: URLs (and saved paths) in the text and in
+ * structuredContent (never base64), a resource_link per file and per saved copy, and the inline previews.
  */
-export function renderTask(
-  task: TaskRecord,
-  options: { elapsedMs?: number; previews?: ContentBlock[] } = {},
-): CallToolResult {
+export function renderTask(task: TaskRecord, options: RenderOptions = {}): CallToolResult {
+  const saved = options.saved ?? [];
   const structured: Record<string, unknown> = {
     taskUUID: task.taskUUID,
     taskType: task.taskType,
     model: task.model,
     status: task.status,
-    outputs: task.outputs,
+    outputs: task.outputs.map((o, i) => (saved[i]?.path ? { ...o, path: saved[i].path } : o)),
     createdAt: task.createdAt,
     ...(task.cost === undefined ? {} : { cost: task.cost }),
     ...(task.error ? { error: task.error } : {}),
@@ -72,23 +84,31 @@ export function renderTask(
     ...(task.completedAt ? { completedAt: task.completedAt } : {}),
     ...(options.elapsedMs === undefined ? {} : { elapsedMs: options.elapsedMs }),
   };
-  const links: ContentBlock[] = task.outputs
-    .filter((o) => o.url)
-    .map((o, i) => ({
+  const links: ContentBlock[] = task.outputs.flatMap((o, i): ContentBlock[] => {
+    if (!o.url) return [];
+    const mime = o.mimeType ? { mimeType: o.mimeType } : {};
+    const path = saved[i]?.path;
+    const remote: ContentBlock = {
       type: 'resource_link',
-      uri: o.url!,
-      name: `${o.type}-${i + 1}${o.url!.match(/\.[a-z0-9]+(?=$|\?)/i)?.[0] ?? ''}`,
-      ...(o.mimeType ? { mimeType: o.mimeType } : {}),
-    }));
-  const result = toolResult(structured, summary(task, options.elapsedMs), [
-    ...links,
-    ...(options.previews ?? []),
-  ]);
+      uri: o.url,
+      name: `${o.type}-${i + 1}${o.url.match(/\.[a-z0-9]+(?=$|\?)/i)?.[0] ?? ''}`,
+      ...mime,
+    };
+    return path
+      ? [remote, { type: 'resource_link', uri: pathToFileURL(path).href, name: basename(path), ...mime }]
+      : [remote];
+  });
+  const text = [summary(task, options.elapsedMs, saved), ...(options.notes ?? [])].join('\n');
+  const result = toolResult(structured, text, [...links, ...(options.previews ?? [])]);
   if (task.status === 'error') result.isError = true;
   return result;
 }
 
-function summary(task: TaskRecord, elapsedMs?: number): string {
+function summary(
+  task: TaskRecord,
+  elapsedMs: number | undefined,
+  saved: Array<SavedOutput | undefined>,
+): string {
   const took = elapsedMs === undefined ? '' : ` in ${(elapsedMs / 1000).toFixed(1)} s`;
   if (task.status === 'processing') {
     return `Task ${task.taskUUID} (${task.taskType}, ${task.model}) is still processing. Call get_task_details {"taskUUID": "${task.taskUUID}"} in a little while to get the result; it is not charged again.`;
@@ -103,13 +123,17 @@ function summary(task: TaskRecord, elapsedMs?: number): string {
       .map(([type, n]) => `${n} ${NOUN[type] ?? type}${n === 1 || type === 'text' ? '' : 's'}`)
       .join(', ') || 'no outputs';
   const lines = [`Generated ${what}${took}. Cost: ${usd(task.cost)}. taskUUID: ${task.taskUUID}`];
-  for (const o of task.outputs) {
-    if (o.url) lines.push(`- ${o.type}: ${o.url}${o.seed === undefined ? '' : ` (seed ${o.seed})`}`);
-    else if (o.text !== undefined) lines.push(o.text);
+  task.outputs.forEach((o, i) => {
+    if (o.url) {
+      lines.push(`- ${o.type}: ${o.url}${o.seed === undefined ? '' : ` (seed ${o.seed})`}`);
+      const copy = saved[i];
+      if (copy?.path) lines.push(`  saved: ${copy.path}`);
+      else if (copy?.error) lines.push(`  not saved: ${copy.error}; the URL above still works`);
+    } else if (o.text !== undefined) lines.push(o.text);
     else if (typeof o.air === 'string')
       lines.push(`- trained model: ${o.air} (run it with {"model": "${o.air}"})`);
     else if (o.uuid) lines.push(`- ${o.type} uuid: ${o.uuid}`);
-  }
+  });
   return lines.join('\n');
 }
 
