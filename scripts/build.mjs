@@ -19,7 +19,8 @@ await build({
   legalComments: 'none',
   // oidc-provider names its stored models by class name (AccessToken, Grant, ...): minifying must keep them.
   keepNames: true,
-  external: ['better-sqlite3'],
+  // sharp: native binaries, an optional dependency installed per platform (loaded lazily for previews).
+  external: ['better-sqlite3', 'sharp'],
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
   },

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type PriceLine, priceTask } from './billing.js';
 import { deliveryOf, type SimData, type SimModel } from './fixtures.js';
-import { MIME, renderGlb, renderMp4, renderPng, renderSvg, renderWav } from './media.js';
+import { MIME, renderGlb, renderMp4, renderNoisePng, renderPng, renderSvg, renderWav } from './media.js';
 import { keyIdOf, type SimState, type StoredTask } from './state.js';
 import { validateTask } from './validation.js';
 
@@ -314,7 +314,10 @@ function renderResults(ctx: InferenceContext, task: Task, sentType: string): Ite
   const base = seedOf(task);
   const head = { taskType: sentType, taskUUID: task.taskUUID };
   const image = (seed: number, prefix = 'image') => {
-    const body = renderPng(seed, Number(task.width ?? 1024), Number(task.height ?? 1024));
+    const [width, height] = [Number(task.width ?? 1024), Number(task.height ?? 1024)];
+    const large = ctx.state.faults.largeImageCount > 0;
+    if (large) ctx.state.faults.largeImageCount--;
+    const body = large ? renderNoisePng(width, height) : renderPng(seed, width, height);
     return mediaFields(task, prefix, store(ctx, body, 'png'), body, 'image/png');
   };
   // Media inputs sit under `inputs` (inputs.image, inputs.video); older requests sent `inputImage`.

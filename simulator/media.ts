@@ -60,6 +60,44 @@ export function renderPng(seed: number, width: number, height: number): Buffer {
   ]);
 }
 
+const noiseCache = new Map<string, Buffer>();
+
+/**
+ * A full-size PNG of pseudo-random noise (incompressible, so it weighs what a real photo of that size does).
+ * Cached per size: rendering megabytes on every request would dominate any timing taken against the simulator.
+ */
+export function renderNoisePng(width: number, height: number): Buffer {
+  const w = Math.max(1, Math.min(4096, Math.round(width)));
+  const h = Math.max(1, Math.min(4096, Math.round(height)));
+  const key = `${w}x${h}`;
+  const cached = noiseCache.get(key);
+  if (cached) return cached;
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  let state = 0x2545f491;
+  for (let y = 0; y < h; y++) {
+    const row = y * (w * 3 + 1);
+    for (let i = 1; i <= w * 3; i++) {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      raw[row + i] = state & 0xff;
+    }
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  const png = Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 1 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+  noiseCache.set(key, png);
+  return png;
+}
+
 /** One second of a seed-pitched sine tone as 16-bit mono PCM WAV (8 kHz keeps it small). */
 export function renderWav(seed: number, seconds = 1): Buffer {
   const rate = 8000;

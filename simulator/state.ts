@@ -26,6 +26,11 @@ export interface Faults {
   dryRunExecutesCount: number;
   /** The next N getResponse polls answer HTTP 500 with no task status. */
   pollErrorCount: number;
+  /**
+   * The next N output images are rendered at the full requested size with noise pixels, as heavy as a real
+   * photo (1216x1216 is about 4.4 MB of PNG), instead of a small gradient at 1/8 of the size.
+   */
+  largeImageCount: number;
 }
 
 export interface StoredTask {
@@ -57,6 +62,7 @@ export const noFaults = (): Faults => ({
   failInDataCount: 0,
   dryRunExecutesCount: 0,
   pollErrorCount: 0,
+  largeImageCount: 0,
 });
 
 /** Everything the simulator remembers: accounts, tasks, charges, what it was sent. */

@@ -8,6 +8,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../config/logger.js';
 import type { RunwareClient } from '../runware/client.js';
+import type { Store } from '../store/store.js';
 import type { McpTaskRunner, TaskWorkContext } from '../tasks/mcp-task-runner.js';
 import type { TaskService } from '../tasks/task-service.js';
 
@@ -39,6 +40,8 @@ export interface ToolDeps {
   tasks: TaskService;
   /** MCP tasks (tools/call answered with a task handle), in the same store. */
   mcpTasks: McpTaskRunner;
+  /** The shared store (opened lazily), for records other than tasks (budgets). */
+  store: () => Promise<Store>;
   metrics?: ToolMetrics;
 }
 

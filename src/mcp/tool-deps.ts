@@ -36,7 +36,7 @@ export function createToolDeps(config: Config, logger: Logger, options: ToolDeps
     }
     return catalog;
   };
-  // Opened once, on first use, for task records and MCP tasks alike.
+  // Opened once, on first use, for task records, MCP tasks and budgets alike.
   let opened: Promise<Store> | undefined;
   const store = () => {
     opened ??= options.store();
@@ -48,6 +48,7 @@ export function createToolDeps(config: Config, logger: Logger, options: ToolDeps
     get catalog() {
       return getCatalog();
     },
+    store,
     tasks: createTaskService({ store, logger }),
     mcpTasks: new McpTaskRunner(new McpTaskRecords(store), logger),
     ...(options.metrics ? { metrics: options.metrics } : {}),

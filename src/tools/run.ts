@@ -7,8 +7,10 @@ import type { ToolContext, ToolDefinition } from '../mcp/tool-definition.js';
 import { timeoutSignal } from '../runware/deadline.js';
 import type { ResultItem, TaskObject } from '../runware/types.js';
 import { STUDIO_TOOL_META } from '../studio/studio-app.js';
+import { totalCost } from '../tasks/outputs.js';
 import { ASYNC_TASK_TYPES, recordFinished, submitTask } from '../tasks/task-runner.js';
 import type { TaskRecord } from '../tasks/task-service.js';
+import { budgetsConfigured, recordCharged, refuseOverBudget, reserveBudget } from './budget.js';
 import { deliverOutputs } from './deliver-outputs.js';
 import { readLocalInputs, uploadLocalInputs } from './local-inputs.js';
 import { resolveModel } from './resolve-model.js';
@@ -82,6 +84,8 @@ export const runTool: ToolDefinition<Args> = {
       const label = modelLabel(ctx, String(plan.task.model));
       const unconfirmed = await confirmSpend(label, spend.estimate, args.confirmCost, ctx);
       if (unconfirmed) return unconfirmed;
+      // Entered in the budgets' ledgers only now that it will be submitted (checked again: runs may race).
+      if (budgetsConfigured(ctx)) await reserveBudget(ctx, plan.task.taskUUID, spend.estimate);
     }
     // Checked, priced and confirmed: from here on it runs as an MCP task when the client takes one.
     return ctx.asTask(plan.task.taskUUID, (work) => executePlan(plan, spend.executed, started, work));
@@ -228,14 +232,15 @@ interface SpendCheck {
 }
 
 /**
- * Estimates the cost when a cap or RUNWARE_CONFIRM_ABOVE needs it, and refuses a task whose estimate exceeds the
- * cap; maxCost can only lower the server's cap. The estimate is Runware's own dry run (`X-Runware-Dry-Run: 1`);
+ * Estimates the cost when a cap, RUNWARE_CONFIRM_ABOVE or a budget needs it, and refuses a task whose estimate
+ * exceeds the cap (maxCost can only lower the server's cap) or what a budget has left (budget.ts). The estimate is Runware's own dry run (`X-Runware-Dry-Run: 1`);
  * our price rule only when Runware cannot be asked. An upstream that ran the "dry run" anyway answered a real,
  * charged task: it is returned as the result, never run again.
  */
 async function guardSpend(plan: Plan, maxCost: number | undefined, ctx: ToolContext): Promise<SpendCheck> {
   const caps = [ctx.deps.config.maxCostPerCall, maxCost].filter((c): c is number => typeof c === 'number');
-  if (caps.length === 0 && !ctx.deps.config.confirmAbove) return {};
+  const budgeted = budgetsConfigured(ctx);
+  if (caps.length === 0 && !ctx.deps.config.confirmAbove && !budgeted) return {};
   const cap = Math.min(...caps);
   let estimate: number | undefined;
   let source = "Runware's dry run";
@@ -247,7 +252,10 @@ async function guardSpend(plan: Plan, maxCost: number | undefined, ctx: ToolCont
       const items = await ctx.deps
         .runware(ctx.principal.apiKey!)
         .runTask(dry, { dryRun: true, signal: bound.signal });
-      if (items.some(carriesOutput)) return { executed: { task: dry, items } };
+      if (items.some(carriesOutput)) {
+        if (budgeted) await recordCharged(ctx, dry.taskUUID, totalCost(items));
+        return { executed: { task: dry, items } };
+      }
       const cost = items[0]?.cost;
       if (typeof cost === 'number') estimate = cost;
     } catch (error) {
@@ -262,20 +270,19 @@ async function guardSpend(plan: Plan, maxCost: number | undefined, ctx: ToolCont
     estimate = estimateCost(plan.model.pricing, plan.task);
     source = `the documented prices of ${nameOf(plan.model)}`;
   }
-  if (estimate === undefined) {
-    if (caps.length > 0 && ctx.deps.config.unknownCostPolicy === 'deny') {
-      throw new ToolFailure(
-        `The cost of this ${plan.task.taskType} task cannot be estimated (Runware's dry run did not answer and no documented price applies) and the spend cap (${usd(cap)}) is set to refuse unknown costs.`,
-      );
-    }
-    return {};
+  if (estimate === undefined && caps.length > 0 && ctx.deps.config.unknownCostPolicy === 'deny') {
+    throw new ToolFailure(
+      `The cost of this ${plan.task.taskType} task cannot be estimated (Runware's dry run did not answer and no documented price applies) and the spend cap (${usd(cap)}) is set to refuse unknown costs.`,
+    );
   }
-  if (estimate > cap) {
+  if (estimate !== undefined && estimate > cap) {
     throw new ToolFailure(
       `Refused: the estimated cost ${usd(estimate)} (from ${source}) exceeds the spend cap of ${usd(cap)} per call. Lower numberResults, size or duration, or raise the cap (RUNWARE_MAX_COST_PER_CALL / maxCost). Nothing was charged.`,
     );
   }
-  return { estimate };
+  // Before any confirmation: the user is never asked about a run the budget would refuse.
+  if (budgeted) await refuseOverBudget(ctx, estimate);
+  return estimate === undefined ? {} : { estimate };
 }
 
 /** A result item with a generated output (a URL, UUID of media, text or files): a task that actually ran. */
