@@ -58,6 +58,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     }
     const media = /^\/media\/([0-9a-f-]{36})\.\w+$/.exec(path);
     if (req.method === 'GET' && media) {
+      if (state.faults.mediaErrorCount > 0) {
+        state.faults.mediaErrorCount--;
+        return sendJson(res, 503, { error: 'service_unavailable' });
+      }
       const file = state.media.get(media[1]!);
       if (!file) return sendJson(res, 404, { error: 'not_found' });
       res.writeHead(200, { 'content-type': file.mime, 'content-length': file.body.length });

@@ -31,6 +31,8 @@ export interface Faults {
    * photo (1216x1216 is about 4.4 MB of PNG), instead of a small gradient at 1/8 of the size.
    */
   largeImageCount: number;
+  /** The next N downloads of stored media (GET /media/...) answer HTTP 503, as a CDN hiccup would. */
+  mediaErrorCount: number;
 }
 
 export interface StoredTask {
@@ -63,6 +65,7 @@ export const noFaults = (): Faults => ({
   dryRunExecutesCount: 0,
   pollErrorCount: 0,
   largeImageCount: 0,
+  mediaErrorCount: 0,
 });
 
 /** Everything the simulator remembers: accounts, tasks, charges, what it was sent. */

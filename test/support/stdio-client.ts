@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client, type ClientCapabilities } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { PATH_WITH_SERVER_NODE, SERVER_NODE } from './server-node.js';
@@ -31,16 +31,23 @@ export function runwareEnv(env: Record<string, string | undefined>): Record<stri
   );
 }
 
-/** Spawns the built CLI as a real stdio child and connects the official SDK client to it. */
+/**
+ * Spawns the built CLI as a real stdio child and connects the official SDK client to it. Outputs are saved under
+ * the data dir unless the test says otherwise (never into the machine's ~/Runware).
+ */
 export async function connectStdio(
   env: Record<string, string> = {},
-  /** bin: an installed package's bin link to run instead of this checkout's dist/cli.js. */
+  /**
+   * bin: an installed package's bin link to run instead of this checkout's dist/cli.js. roots: folders the
+   * client lists as its MCP roots (it then declares the roots capability and answers roots/list).
+   */
   options: {
     dataDir?: string;
     bin?: string;
     capabilities?: ClientCapabilities;
     /** Handlers to set before connecting (e.g. elicitation/create). */
     beforeConnect?: (client: Client) => void;
+    roots?: string[];
   } = {},
 ): Promise<StdioSession> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'runware-mcp-'));
@@ -51,6 +58,7 @@ export async function connectStdio(
       ...getDefaultEnvironment(),
       PATH: PATH_WITH_SERVER_NODE,
       RUNWARE_MCP_DATA_DIR: dataDir,
+      RUNWARE_OUTPUT_DIR: join(dataDir, 'outputs'),
       LOG_LEVEL: 'debug',
       ...runwareEnv(env),
     },
@@ -60,10 +68,17 @@ export async function connectStdio(
   transport.stderr?.on('data', (c: Buffer) => {
     err += c.toString();
   });
+  const { roots } = options;
+  const capabilities = { ...options.capabilities, ...(roots ? { roots: { listChanged: true } } : {}) };
   const client = new Client(
     { name: 'runware-mcp-tests', version: '1.0.0' },
-    options.capabilities ? { capabilities: options.capabilities } : {},
+    Object.keys(capabilities).length ? { capabilities } : {},
   );
+  if (roots) {
+    client.setRequestHandler('roots/list', () => ({
+      roots: roots.map((dir) => ({ uri: pathToFileURL(dir).href, name: dir })),
+    }));
+  }
   options.beforeConnect?.(client);
   await client.connect(transport);
   return { client, stderr: () => err, dataDir, close: () => client.close() };
