@@ -14,6 +14,7 @@ const run = promisify(execFile);
 const KEY = 'rw-packed-install-key-31c7';
 const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 let installed: Installed;
+let withoutSharp: Installed;
 let tarball: string;
 let sim: SimulatorProcess;
 const sessions: StdioSession[] = [];
@@ -26,24 +27,56 @@ beforeAll(async () => {
     installTarball(tarball),
     spawnSimulator({ keys: [KEY], asyncDelayMs: 500 }),
   ]);
+  // What a user gets where sharp's prebuilt binary does not install (or with optional dependencies omitted).
+  withoutSharp = await installTarball(tarball, ['--omit=optional']);
 }, 180_000);
 afterAll(async () => {
   for (const session of sessions) await session.close().catch(() => undefined);
   await sim?.stop();
 });
 
-async function connect(bin: string, env: Record<string, string> = {}) {
-  const session = await connectStdio(env, { bin: installed.bin(bin) });
+async function connect(bin: string, env: Record<string, string> = {}, from = installed) {
+  const session = await connectStdio(env, { bin: from.bin(bin) });
   sessions.push(session);
   return session;
 }
 
 describe('the packed tarball installed into an empty folder', () => {
-  it('is one package: every dependency is bundled, nothing to fetch or compile', () => {
-    expect(installed.packages).toEqual(['runware-mcp-server']);
-    console.log(
-      `install: ${installed.seconds.toFixed(1)} s, ${installed.packages.length} package, ${(installed.bytes / 1e6).toFixed(1)} MB`,
+  it("is the package plus sharp's prebuilt binaries: everything else is bundled, nothing to fetch or compile", () => {
+    expect(installed.packages).toEqual(expect.arrayContaining(['runware-mcp-server', 'sharp']));
+    // sharp (optional, for previews) brings its platform's prebuilt binding and libvips and two small helpers.
+    const others = installed.packages.filter((p) => p !== 'runware-mcp-server');
+    expect(others.filter((p) => !/^(sharp|@img\/[a-z0-9-]+|detect-libc|semver)$/.test(p))).toEqual([]);
+    expect(installed.installScripts).toEqual([]);
+    expect(withoutSharp.packages).toEqual(['runware-mcp-server']);
+    for (const [label, i] of [
+      ['install', installed],
+      ['install --omit=optional', withoutSharp],
+    ] as const) {
+      console.log(
+        `${label}: ${i.seconds.toFixed(1)} s, ${i.packages.length} packages, ${(i.bytes / 1e6).toFixed(1)} MB`,
+      );
+    }
+  });
+
+  it('loads sharp from the installed package for previews; without it, small images inline and large ones say why', async () => {
+    const env = { RUNWARE_API_KEY: KEY, RUNWARE_API_URL: sim.apiUrl };
+    const big = { model: 'runware:101@1', positivePrompt: 'noise', width: 1216, height: 1216 };
+    type Result = { content: Array<{ type: string; mimeType?: string; text?: string }> };
+    const previewOf = async (from: Installed, args: Record<string, unknown>, large = true) => {
+      const session = await connect('runware-mcp-server', env, from);
+      await sim.admin.faults({ largeImageCount: large ? 1 : 0 });
+      return (await session.client.callTool({ name: 'run', arguments: args })) as Result;
+    };
+    const withSharp = await previewOf(installed, big);
+    expect(withSharp.content.find((c) => c.type === 'image')?.mimeType).toBe('image/webp');
+    const bare = await previewOf(withoutSharp, big);
+    expect(bare.content.filter((c) => c.type === 'image')).toEqual([]);
+    expect(bare.content[0]!.text).toMatch(
+      /No preview of image 1: it is larger than RUNWARE_INLINE_IMAGE_MAX_BYTES \(262144\) and the optional sharp package, which downscales previews, is not installed\./,
     );
+    const small = await previewOf(withoutSharp, { ...big, width: 512, height: 512 }, false);
+    expect(small.content.find((c) => c.type === 'image')?.mimeType).toBe('image/png');
   });
 
   it('answers tools/list over stdio through its bin, and the runware-mcp alias is the same program', async () => {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -37,6 +38,8 @@ async function start(env: Record<string, string> = {}, dataDir?: string): Promis
       RUNWARE_API_URL: sim.apiUrl,
       RUNWARE_SCHEMAS_URL: sim.schemasUrl,
       RUNWARE_UPSTREAM_MAX_RETRIES: '3',
+      // The data dir (media_storage's local file) is under the temp folder, not the home folder.
+      RUNWARE_FILE_ROOTS: tmpdir(),
       ...env,
     },
     dataDir ? { dataDir } : {},
@@ -73,7 +76,14 @@ describe('run: sync image', () => {
     expect(sc.outputs).toHaveLength(2);
     expect(String(sc.outputs![0]!.url)).toMatch(/\/media\/.+\.png$/);
     expect(JSON.stringify(sc)).not.toMatch(/base64/i);
-    expect(result.content.filter((c) => c.type === 'resource_link')).toHaveLength(2);
+    // Each output's URL, and beside it the copy saved locally (the test sessions save under their data dir).
+    const links = result.content.filter((c) => c.type === 'resource_link').map((c) => c.uri);
+    expect(links).toEqual([
+      sc.outputs![0]!.url,
+      expect.stringMatching(/^file:\/\//),
+      sc.outputs![1]!.url,
+      expect.stringMatching(/^file:\/\//),
+    ]);
     expect(result.content.filter((c) => c.type === 'image')).toHaveLength(2);
     expect(text(result)).toMatch(/^Generated 2 images in \d+\.\d s\. Cost: \$0\.021/);
     expect(text(result)).toContain(String(sc.outputs![0]!.url));
@@ -217,6 +227,7 @@ describe('run: async video with progress, deadline and cancellation', () => {
         RUNWARE_API_KEY: KEY,
         ...runwareEnv({ RUNWARE_API_URL: sim.apiUrl }),
         RUNWARE_MCP_DATA_DIR: s.dataDir,
+        RUNWARE_OUTPUT_DIR: 'off',
         LOG_LEVEL: 'silent',
       },
       stdio: ['pipe', 'pipe', 'ignore'],

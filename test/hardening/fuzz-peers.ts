@@ -54,6 +54,7 @@ export class StdioPeer {
         PATH: process.env.PATH ?? '',
         RUNWARE_OFFLINE: '1',
         RUNWARE_MCP_DATA_DIR: mkdtempSync(join(tmpdir(), 'runware-fuzz-')),
+        RUNWARE_OUTPUT_DIR: 'off',
         LOG_LEVEL: 'info',
         ...env,
       },

@@ -58,29 +58,38 @@ export interface Installed {
   seconds: number;
   /** Installed packages, the product included. */
   packages: string[];
+  /** Installed packages that run an install script (something compiled or fetched at install). */
+  installScripts: string[];
   bytes: number;
   /** The installed package's `bin/<name>` links. */
   bin: (name: string) => string;
 }
 
-/** Installs a tarball into an empty folder from the local npm cache, as `npm install <tarball>` would for a user. */
-export async function installTarball(tarball: string): Promise<Installed> {
+/**
+ * Installs a tarball into an empty folder from the local npm cache, as `npm install <tarball>` would for a user
+ * (`npmArgs`: e.g. --omit=optional, an install without sharp).
+ */
+export async function installTarball(tarball: string, npmArgs: string[] = []): Promise<Installed> {
   const dir = mkdtempSync(join(tmpdir(), 'runware-install-'));
   writeFileSync(join(dir, 'package.json'), '{ "name": "install-check", "private": true }\n');
   const started = performance.now();
-  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], {
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...npmArgs, tarball], {
     cwd: dir,
     maxBuffer: 16 * 1024 * 1024,
   });
   const seconds = (performance.now() - started) / 1000;
   const lock = JSON.parse(readFileSync(join(dir, 'node_modules', '.package-lock.json'), 'utf8')) as {
-    packages: Record<string, unknown>;
+    packages: Record<string, { hasInstallScript?: boolean }>;
   };
+  const name = (path: string) => path.replace(/^.*node_modules\//, '');
   const { stdout } = await run('du', ['-sb', join(dir, 'node_modules')]);
   return {
     dir,
     seconds,
-    packages: Object.keys(lock.packages).map((path) => path.replace(/^.*node_modules\//, '')),
+    packages: Object.keys(lock.packages).map(name),
+    installScripts: Object.entries(lock.packages)
+      .filter(([, p]) => p.hasInstallScript)
+      .map(([path]) => name(path)),
     bytes: Number(stdout.split('\t')[0]),
     bin: (name) => join(dir, 'node_modules', '.bin', name),
   };
