@@ -14,6 +14,8 @@ const INLINE_AS_IS = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/gi
 /** A preview is not worth fetching a file larger than this (hosted mode fetches; stdio reads the saved file). */
 const MAX_SOURCE_BYTES = 50 * 1024 * 1024;
 const FETCH_TIMEOUT_MS = 10_000;
+/** WebP quality of re-encoded previews: a preview, not an archive (the saved file and the URL are the originals). */
+const QUALITY = 75;
 
 type SharpFactory = (input?: Buffer, options?: SharpOptions) => Sharp;
 let sharpLoading: Promise<SharpFactory | undefined> | undefined;
@@ -104,19 +106,22 @@ export async function fitPreview(
     .raw()
     .toBuffer({ resolveWithObject: true });
   const raw = { width: info.width, height: info.height, channels: info.channels };
-  let edge = Math.max(info.width, info.height);
-  for (let attempt = 0; attempt < 8 && edge >= 16; attempt++) {
-    let size = 0;
-    for (const quality of [80, 60]) {
-      const out = await sharp(data, { raw })
-        .resize({ width: edge, height: edge, fit: 'inside', withoutEnlargement: true })
-        .webp({ quality, effort: 2 })
-        .toBuffer();
-      if (out.length <= cap) return { data: out, mimeType: 'image/webp' };
-      size = out.length;
-    }
-    // Bytes grow with the area: shrink the edge by the square root of how far off it is (and at least 20%).
-    edge = Math.floor(edge * Math.min(0.8, Math.sqrt(cap / size) * 0.95));
+  const encode = (edge: number) =>
+    sharp(data, { raw })
+      .resize({ width: edge, height: edge, fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: QUALITY, effort: 0 })
+      .toBuffer();
+  const full = Math.max(info.width, info.height);
+  // A small trial encode says how many bytes a pixel takes, so the first real encode is already near the cap.
+  const probeEdge = Math.min(full, 256);
+  const probe = await encode(probeEdge);
+  if (probe.length <= cap && probeEdge === full) return { data: probe, mimeType: 'image/webp' };
+  let edge = Math.min(full, Math.floor(probeEdge * Math.sqrt((cap * 0.9) / probe.length)));
+  for (let attempt = 0; attempt < 6 && edge >= 16; attempt++) {
+    const out = await encode(edge);
+    if (out.length <= cap) return { data: out, mimeType: 'image/webp' };
+    // Bytes grow with the area: shrink the edge by the square root of how far off it is (and at least 10%).
+    edge = Math.floor(edge * Math.min(0.9, Math.sqrt(cap / out.length) * 0.95));
   }
   return `does not fit in RUNWARE_INLINE_IMAGE_MAX_BYTES (${cap}) even at 16 px`;
 }
