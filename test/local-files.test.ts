@@ -111,6 +111,19 @@ describe('local files in (stdio)', () => {
     expect(await sentTasks()).toEqual([]);
   });
 
+  it('asks for the roots again after notifications/roots/list_changed', async () => {
+    const roots = [outside];
+    const session = await start({}, roots);
+    const file = join(root, 'first frame.png');
+    expect(text(await call(session, 'run', { ...FLUX, inputs: { seedImage: file } }))).toMatch(
+      /is outside the folders this server may read/,
+    );
+    roots.splice(0, 1, root);
+    await session.client.sendRootsListChanged();
+    const result = await call(session, 'run', { ...FLUX, inputs: { seedImage: file } });
+    expect(result.isError, text(result)).toBeFalsy();
+  });
+
   it('checks existence, type and size with errors that name the field and say what to do', async () => {
     const session = await start({}, [root]);
     const dir = mkdtempSync(join(root, 'bad-'));
