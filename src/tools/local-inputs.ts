@@ -142,7 +142,7 @@ export async function readLocalFile(
     }
     if (kind !== 'any' && type.kind !== kind) {
       throw new ToolFailure(
-        `${field} takes ${kind === 'audio' ? 'audio' : `an ${kind}`}, but ${named} is ${type.kind === 'audio' ? 'audio' : `a ${type.kind}`} (${type.mime}).`,
+        `${field} takes ${withArticle(kind)}, but ${named} is ${withArticle(type.kind)} (${type.mime}).`,
       );
     }
     return { file, bytes, type };
@@ -207,5 +207,8 @@ function setAt(target: Record<string, unknown>, at: Where, value: unknown): void
   for (const part of at.slice(0, -1)) node = node[part] as Record<string | number, unknown>;
   node[at[at.length - 1]!] = value;
 }
+
+const withArticle = (kind: InputKind) =>
+  ({ image: 'an image', video: 'a video', audio: 'audio', any: 'media' })[kind];
 
 const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;

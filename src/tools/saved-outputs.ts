@@ -30,9 +30,10 @@ export async function outputDirFor(ctx: ToolContext): Promise<string | undefined
 }
 
 /**
- * Downloads every output file of a finished task into `dir`, named `<yyyy-mm-dd>-<model-slug>-<taskUUID 8>-<n>.<ext>`
- * (n counts the task's files from 1); the answer is aligned with record.outputs. A file already there is kept (get_task_details asks again without
- * downloading twice). Never throws: a failed download is reported in words and the run still succeeds.
+ * Downloads every output file of a finished task into `dir`, named
+ * `<yyyy-mm-dd>-<model-slug>-<taskUUID 8>-<n>.<ext>` (n counts the task's files from 1); the answer is aligned
+ * with record.outputs. A file already there is kept (get_task_details asks again without downloading twice).
+ * Never throws: a failed download is reported in words and the run still succeeds.
  */
 export async function saveOutputs(
   record: TaskRecord,
@@ -70,7 +71,7 @@ export function outputFileName(record: TaskRecord, modelSlug: string, n: number,
 
 /** The URL's extension (Runware names files by format), else the MIME type's, else bin. */
 function extensionOf(output: TaskOutput): string {
-  const fromUrl = /\.([a-z0-9]{2,5})(?:\?|#|$)/i.exec(new URL(output.url!).pathname)?.[1];
+  const fromUrl = /\.([a-z0-9]{2,5})$/i.exec(URL.parse(output.url!)?.pathname ?? '')?.[1];
   if (fromUrl) return fromUrl.toLowerCase();
   const subtype = output.mimeType
     ?.split('/')[1]
