@@ -15,6 +15,8 @@ const FILES = [
   'test/studio-metadata',
   'test/mcp-tasks',
   'test/spend-confirmation',
+  'test/local-files',
+  'test/budgets',
 ];
 
 for (const version of NODES) {
