@@ -128,7 +128,7 @@ describe('local files in (stdio)', () => {
     const session = await start({}, [root]);
     const dir = mkdtempSync(join(root, 'bad-'));
     writeFileSync(join(dir, 'notes.png'), 'not an image at all');
-    writeFileSync(join(dir, 'clip.mp4'), renderMp4(3));
+    writeFileSync(join(dir, 'clip.mp4'), renderMp4());
     writeFileSync(join(dir, 'huge.png'), Buffer.concat([png, Buffer.alloc(21 * 1024 * 1024)]));
     const cases: Array<[unknown, RegExp]> = [
       [{ seedImage: join(dir, 'missing.png') }, /inputs\.seedImage: there is no file at .*missing\.png/],
