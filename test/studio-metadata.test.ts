@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { Client, type ClientCapabilities, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HostedServer, startHostedServer } from './support/hosted-server.js';
@@ -117,7 +118,12 @@ describe('Runware Studio over stdio', () => {
       arguments: { taskUUID },
     })) as Result;
     const url = (without.structuredContent!.outputs as Array<{ url: string }>)[0]!.url;
-    expect(without.content.filter((b) => b.type === 'resource_link').map((b) => b.uri)).toEqual([url]);
+    // The URL, and beside it the copy saved locally (stdio saves every output; the sessions share a data dir).
+    const path = (without.structuredContent!.outputs as Array<{ path: string }>)[0]!.path;
+    expect(without.content.filter((b) => b.type === 'resource_link').map((b) => b.uri)).toEqual([
+      url,
+      pathToFileURL(path).href,
+    ]);
     expect(without._meta).toBeUndefined();
     expect(withUi.content).toEqual(without.content.filter((b) => b.type !== 'resource_link'));
     expect(withUi.structuredContent).toEqual(without.structuredContent);
