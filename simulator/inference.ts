@@ -128,7 +128,7 @@ function runOne(
   const problems = model ? validateTask(model, task) : [];
   if (problems.length > 0) throw new TaskFailure(400, problems[0]!);
   const async = deliveryMethodOf(model, task) === 'async';
-  const results = renderResults(ctx, task, sentType);
+  const results = renderResults(ctx, task, sentType, dryRun);
   const lines = (model && ctx.state.priceOverrides.get(model.record.air)) as PriceLine[] | undefined;
   const cost = priceTask(lines ?? model?.price, task, {
     ...(model?.textPath ? { textPath: model.textPath } : {}),
@@ -309,13 +309,14 @@ function mediaFields(
   }
 }
 
-function renderResults(ctx: InferenceContext, task: Task, sentType: string): Item[] {
+function renderResults(ctx: InferenceContext, task: Task, sentType: string, dryRun = false): Item[] {
   const n = typeof task.numberResults === 'number' ? Math.max(1, task.numberResults) : 1;
   const base = seedOf(task);
   const head = { taskType: sentType, taskUUID: task.taskUUID };
   const image = (seed: number, prefix = 'image') => {
     const [width, height] = [Number(task.width ?? 1024), Number(task.height ?? 1024)];
-    const large = ctx.state.faults.largeImageCount > 0;
+    // A dry run only prices the task: the large outputs asked for are the real run's.
+    const large = !dryRun && ctx.state.faults.largeImageCount > 0;
     if (large) ctx.state.faults.largeImageCount--;
     const body = large ? renderNoisePng(width, height) : renderPng(seed, width, height);
     return mediaFields(task, prefix, store(ctx, body, 'png'), body, 'image/png');
