@@ -94,12 +94,10 @@ async function measure(label: string, env: Record<string, string>, large: boolea
   return added;
 }
 
-const off = { RUNWARE_OUTPUT_DIR: 'off', RUNWARE_INLINE_IMAGE_MAX_BYTES: '0' };
-const saving = {
-  RUNWARE_OUTPUT_DIR: mkdtempSync(join(tmpdir(), 'runware-bench-out-')),
-  RUNWARE_INLINE_IMAGE_MAX_BYTES: '0',
-};
-const previews = { RUNWARE_OUTPUT_DIR: 'off' };
+// RUNWARE_CONFIRM_ABOVE's dry run before every run is measured on its own (the last row), not in these.
+const off = { RUNWARE_OUTPUT_DIR: 'off', RUNWARE_INLINE_IMAGE_MAX_BYTES: '0', RUNWARE_CONFIRM_ABOVE: '0' };
+const saving = { ...off, RUNWARE_OUTPUT_DIR: mkdtempSync(join(tmpdir(), 'runware-bench-out-')) };
+const previews = { ...off, RUNWARE_INLINE_IMAGE_MAX_BYTES: '262144' };
 const base = await measure('saving and previews off (small image)', off, false, 300);
 const saved = await measure('saving on (small image)', saving, false, 300);
 const inline = await measure('previews on (small image: inlined as it is)', previews, false, 300);
@@ -112,8 +110,15 @@ const largePreview = await measure(
   true,
   40,
 );
+const priced = await measure(
+  'saving and previews off, RUNWARE_CONFIRM_ABOVE at its default (a dry run first)',
+  { ...off, RUNWARE_CONFIRM_ABOVE: '2' },
+  false,
+  300,
+);
 console.log(`
 run's added median latency, saving and previews off: ${fmt(base)} (target <= 2 ms)
 saving on adds ${fmt(saved - base)} for a small image (${smallBytes} bytes), ${fmt(largeSaved - largeBase)} for a 4.4 MB one
-previews on add ${fmt(inline - base)} for a small image, ${fmt(largePreview - largeBase)} for a 4.4 MB one (sharp)`);
+previews on add ${fmt(inline - base)} for a small image, ${fmt(largePreview - largeBase)} for a 4.4 MB one (sharp)
+the confirmation's dry run (RUNWARE_CONFIRM_ABOVE=2, the default) adds ${fmt(priced - base)}`);
 await sim.close();
