@@ -87,6 +87,20 @@ describe('budgets (stdio)', () => {
     expect((await call(next, FLUX)).isError).toBeFalsy();
   });
 
+  it('a run waiting for confirmation holds nothing of the budget; a run the budget refuses is never put to the user', async () => {
+    const session = await start({ RUNWARE_BUDGET_PER_DAY: '0.05', RUNWARE_CONFIRM_ABOVE: '0.01' });
+    const asked = await call(session, { ...FLUX, numberResults: 4 });
+    expect(asked.isError).toBe(true);
+    expect(text(asked)).toMatch(/confirmCost/);
+    // Confirmed: $0.042 of $0.05 fits (it would not if the unconfirmed call had taken $0.042 already).
+    const confirmed = await call(session, { ...FLUX, numberResults: 4, confirmCost: 0.042 });
+    expect(confirmed.isError, text(confirmed)).toBeFalsy();
+    const over = await call(session, { ...FLUX, numberResults: 2 });
+    expect(text(over)).toMatch(/^Refused by today's budget/);
+    expect(text(over)).not.toMatch(/confirmCost/);
+    expect(await submitted()).toHaveLength(1);
+  });
+
   it('a task still running counts its estimate, a failed one nothing', async () => {
     const session = await start({ RUNWARE_BUDGET_PER_DAY: '1', RUNWARE_RUN_DEADLINE_MS: '800' });
     const running = await call(session, VEO);
