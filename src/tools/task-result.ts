@@ -4,6 +4,7 @@ import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/server'
 import { nameOf } from '../catalog/model-record.js';
 import type { ToolContext } from '../mcp/tool-definition.js';
 import { startHeartbeat } from '../tasks/heartbeat.js';
+import { describeOutputs } from '../tasks/output-words.js';
 import type { Progress, RunOptions } from '../tasks/task-runner.js';
 import type { TaskRecord } from '../tasks/task-service.js';
 import type { SavedOutput } from './saved-outputs.js';
@@ -44,16 +45,6 @@ export const TASK_RESULT_SCHEMA = {
     completedAt: { type: 'string' },
   },
 } as const;
-
-const NOUN: Record<string, string> = {
-  image: 'image',
-  video: 'video',
-  audio: 'audio clip',
-  '3d': '3D model',
-  text: 'text',
-  file: 'file',
-  model: 'model',
-};
 
 export interface RenderOptions {
   elapsedMs?: number;
@@ -116,12 +107,7 @@ function summary(
   if (task.status === 'error') {
     return `Task ${task.taskUUID} failed: ${task.error?.code ?? 'error'}: ${task.error?.message ?? 'unknown error'} Run it again (a new taskUUID), or change the inputs if it keeps failing.`;
   }
-  const counts = new Map<string, number>();
-  for (const o of task.outputs) counts.set(o.type, (counts.get(o.type) ?? 0) + 1);
-  const what =
-    [...counts]
-      .map(([type, n]) => `${n} ${NOUN[type] ?? type}${n === 1 || type === 'text' ? '' : 's'}`)
-      .join(', ') || 'no outputs';
+  const what = describeOutputs(task.outputs);
   const lines = [`Generated ${what}${took}. Cost: ${usd(task.cost)}. taskUUID: ${task.taskUUID}`];
   task.outputs.forEach((o, i) => {
     if (o.url) {

@@ -9,7 +9,8 @@ import type {
   McpUiResourceCsp,
 } from '@modelcontextprotocol/ext-apps';
 import { build } from 'esbuild';
-import { type Browser, type BrowserContext, chromium, type Frame, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
+import { launchChromium } from './chromium.js';
 
 /** What a client that supports MCP Apps declares at initialize (or in each 2026-07-28 request). */
 export const STUDIO_CAPABILITIES = {
@@ -144,20 +145,7 @@ export async function startStudioHost(options: {
       .end(options.html);
   });
   const [hostUrl, sandboxUrl] = await Promise.all([listen(hostServer), listen(sandboxServer)]);
-  const browser: Browser = await chromium.launch({
-    // A fresh profile per launch is playwright's own default.
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-    ],
-  });
+  const browser: Browser = await launchChromium();
 
   async function mount(mountOptions: MountOptions): Promise<MountedStudio> {
     const theme = mountOptions.theme ?? 'light';

@@ -1,11 +1,11 @@
 import type { McpUiToolResultNotification } from '@modelcontextprotocol/ext-apps';
+import { describeOutputs } from '../../tasks/output-words.js';
 import { HostBridge } from './bridge.js';
 import { fileName, h } from './dom.js';
 import { applyHostContext } from './theme.js';
 import {
   type Actions,
   type Context,
-  describeOutputs,
   failedView,
   type ModelCard,
   messageView,

@@ -1,3 +1,4 @@
+import { describeOutputs, OUTPUT_NOUN } from '../../tasks/output-words.js';
 import { fileName, h, seconds, usd } from './dom.js';
 
 /** run / get_task_details structuredContent (src/tools/task-result.ts TASK_RESULT_SCHEMA), plus studio_task_status's progress. */
@@ -48,26 +49,6 @@ export interface Actions {
   /** Present when the run's parameters are known: the same run with a new seed. */
   another?: () => void;
   useModel(air: string, name: string): void;
-}
-
-/** The server's own words for outputs (src/tools/task-result.ts): the browser bundle cannot import it. */
-const NOUN: Record<string, string> = {
-  image: 'image',
-  video: 'video',
-  audio: 'audio clip',
-  '3d': '3D model',
-  text: 'text',
-  file: 'file',
-  model: 'model',
-};
-
-export function describeOutputs(outputs: Output[]): string {
-  const counts = new Map<string, number>();
-  for (const o of outputs) counts.set(o.type, (counts.get(o.type) ?? 0) + 1);
-  const parts = [...counts].map(
-    ([type, n]) => `${n} ${NOUN[type] ?? type}${n === 1 || type === 'text' ? '' : 's'}`,
-  );
-  return parts.join(', ') || 'no outputs';
 }
 
 function heading(task: Task, context: Context, verb: string) {
@@ -125,7 +106,7 @@ function outputView(
   context: Context,
   actions: Actions,
 ): HTMLElement {
-  const noun = NOUN[output.type] ?? output.type;
+  const noun = OUTPUT_NOUN[output.type] ?? output.type;
   const what = `${noun[0]!.toUpperCase()}${noun.slice(1)}${total > 1 ? ` ${index + 1} of ${total}` : ''}`;
   const seed = output.seed === undefined ? '' : `, seed ${output.seed}`;
   if (output.type === 'image' && output.url) {
@@ -149,7 +130,7 @@ function outputView(
     const note = h(
       'p',
       { class: 'note', hidden: true },
-      `This ${NOUN[output.type]} cannot be played here: download or open it.`,
+      `This ${OUTPUT_NOUN[output.type]} cannot be played here: download or open it.`,
     );
     player.addEventListener('error', () => note.removeAttribute('hidden'));
     return h('li', { class: `media wide ${output.type}` }, player, note, fileActions(output, what, actions));
