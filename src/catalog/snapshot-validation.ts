@@ -48,8 +48,9 @@ export function pricingProblems(m: ModelFile): { problems: string[]; replayed: n
   if (!m.pricing) return { problems, replayed };
   const mapped = new Map((m.pricing.examples ?? []).map((e) => [e.configuration, e.params]));
   for (const ex of m.pricingExamples ?? []) {
-    const params = mapped.get(ex.configuration);
-    if (!params) continue; // listed in the record's gaps as not reproducible
+    const written = mapped.get(ex.configuration);
+    if (!written) continue; // listed in the record's gaps as not reproducible
+    const params = expandText(written) as Record<string, unknown>;
     const want = parsePrice(ex.price) ?? Number(/\d+(?:\.\d+)?/.exec(ex.price)?.[0]);
     const got = (params as { $perUnit?: unknown }).$perUnit
       ? perUnit(m, params)
@@ -61,6 +62,18 @@ export function pricingProblems(m: ModelFile): { problems: string[]; replayed: n
       );
   }
   return { problems, replayed };
+}
+
+/**
+ * An example's long text is written `{"$characters": N}` (N characters), so a tier above 200k tokens can be
+ * replayed without shipping 800 kB of prompt in the snapshot.
+ */
+function expandText(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(expandText);
+  if (!v || typeof v !== 'object') return v;
+  const n = (v as { $characters?: unknown }).$characters;
+  if (typeof n === 'number' && Object.keys(v).length === 1) return 'x'.repeat(n);
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, expandText(x)]));
 }
 
 function perUnit(m: ModelFile, params: Record<string, unknown>): number {
