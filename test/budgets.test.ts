@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startHostedServer } from './support/hosted-server.js';
 import { type RedisServer, startRedis } from './support/redis-server.js';
@@ -8,6 +9,9 @@ import { connectHosted, timedCall } from './support/tool-session.js';
 // Item 6's budgets: RUNWARE_BUDGET_PER_DAY (hosted: per account) and RUNWARE_BUDGET_PER_SESSION refuse a run that
 // would go past them, saying what was spent and what remains, and the day's spending survives restarts.
 const KEY = 'rw-budget-key-55e0';
+// One key per round of the replica race: each round starts with an empty day (4 rounds = 8 sign-ins, under the
+// key page's 10 per address per 10 minutes).
+const RACE_KEYS = Array.from({ length: 4 }, (_, i) => `rw-budget-race-${i}-7f3a`);
 // The simulator bills FLUX.1 [dev] $0.0105 an image; Veo 3.1 Fast 8 s at 720p $0.80. Its dry run prices exactly.
 const FLUX = { model: 'runware:101@1', positivePrompt: 'a coin', width: 512, height: 512 };
 const VEO = { model: 'google:3@3', positivePrompt: 'a slow coin', width: 1280, height: 720, duration: 8 };
@@ -39,7 +43,7 @@ const submitted = async () =>
     .filter((t) => t.taskType === 'imageInference' || t.taskType === 'videoInference');
 
 beforeAll(async () => {
-  sim = await spawnSimulator({ keys: [KEY], balance: 1000, asyncDelayMs: 2500 });
+  sim = await spawnSimulator({ keys: [KEY, ...RACE_KEYS], balance: 1000, asyncDelayMs: 2500 });
 });
 afterAll(async () => {
   for (const close of closers) await close().catch(() => undefined);
@@ -153,4 +157,31 @@ describe('budgets (hosted): per account, across connections and a restart, on bo
       expect(await submitted()).toHaveLength(2);
     });
   }
+});
+
+describe('budgets across replicas', () => {
+  it('two replicas on one Redis cannot both take what remains of an account’s day', async () => {
+    const redis = await startRedis();
+    closers.push(() => redis.stop());
+    const env = { RUNWARE_BUDGET_PER_DAY: '0.015', RUNWARE_MCP_KEK: randomBytes(32).toString('base64') };
+    const replicas = await Promise.all(
+      [0, 1].map(() => startHostedServer({ apiUrl: sim.apiUrl, args: ['--store', redis.url], env })),
+    );
+    for (const r of replicas) closers.push(() => r.stop());
+    // Each round: a fresh account whose day holds one $0.0105 image, asked for on both replicas at once.
+    for (const key of RACE_KEYS) {
+      const clients = await Promise.all(replicas.map((r) => connectHosted(r, key)));
+      for (const c of clients) closers.push(() => c.close());
+      const before = (await submitted()).length;
+      const raced = await Promise.all(clients.map((c) => timedCall(c, [], 'run', FLUX)));
+      const passed = raced.filter((r) => !r.result.isError).length;
+      expect(passed, raced.map((r) => r.text).join('\n')).toBeLessThanOrEqual(1);
+      for (const r of raced.filter((r) => r.result.isError))
+        expect(r.text).toMatch(/^Refused by today's budget .* Nothing was sent or charged\.$/);
+      // Both may have been refused; a refused run holds nothing, so asking again passes exactly then.
+      const again = await timedCall(clients[0]!, [], 'run', FLUX);
+      expect(again.result.isError ?? false, again.text).toBe(passed === 1);
+      expect((await submitted()).length - before).toBe(1);
+    }
+  });
 });

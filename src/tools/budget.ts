@@ -43,8 +43,10 @@ export async function refuseOverBudget(ctx: ToolContext, estimate: number | unde
 }
 
 /**
- * Checks again and enters the run in each ledger, one run of this process at a time, so two parallel runs
- * cannot both take what remains. Called once the run will be submitted (confirmed, if it had to be).
+ * Checks again and enters the run in each ledger, one run of this process at a time. Called once the run will
+ * be submitted (confirmed, if it had to be). Across replicas the entry is written first and checked after: of
+ * two runs reserving at once, the one that checks later sees the other's entry, so they cannot both take what
+ * remains (both may be refused; the entries of a refused run are voided, so trying again passes).
  */
 export function reserveBudget(
   ctx: ToolContext,
@@ -57,6 +59,13 @@ export function reserveBudget(
     const store = await ctx.deps.store();
     for (const budget of budgets)
       await store.addToIndex(budget.index, entry(taskUUID, estimate), ttlOf(budget));
+    try {
+      for (const budget of budgets) await refuseOver(ctx, budget, estimate, taskUUID);
+    } catch (error) {
+      for (const budget of budgets)
+        await store.addToIndex(budget.index, `${taskUUID} ${VOID} ${Date.now()}`, ttlOf(budget));
+      throw error;
+    }
   });
   queue = turn.catch(() => undefined);
   return turn;
@@ -73,8 +82,14 @@ export async function recordCharged(
     await store.addToIndex(budget.index, entry(taskUUID, cost), ttlOf(budget));
 }
 
-async function refuseOver(ctx: ToolContext, budget: Budget, estimate: number | undefined): Promise<void> {
-  const spent = await spentIn(ctx, budget.index);
+/** `own`: the run being checked, already entered in the ledger: what it would spend is `estimate`. */
+async function refuseOver(
+  ctx: ToolContext,
+  budget: Budget,
+  estimate: number | undefined,
+  own?: string,
+): Promise<void> {
+  const spent = await spentIn(ctx, budget.index, own);
   const remaining = Math.max(0, budget.limit - spent);
   const over = remaining <= EPSILON || (estimate !== undefined && estimate > remaining + EPSILON);
   if (!over && !(estimate === undefined && ctx.deps.config.unknownCostPolicy === 'deny')) return;
@@ -87,6 +102,8 @@ async function refuseOver(ctx: ToolContext, budget: Budget, estimate: number | u
   );
 }
 
+/** The estimate field of an entry that cancels a refused run's reservation. */
+const VOID = 'void';
 const entry = (taskUUID: string, estimate: number | undefined) =>
   `${taskUUID} ${estimate ?? ''} ${Date.now()}`;
 
@@ -129,12 +146,17 @@ const ttlOf = (budget: Budget) =>
   budget.index.startsWith('spend-day:') ? DAY_TTL_SECONDS : SESSION_TTL_SECONDS;
 
 /** What a ledger's tasks cost: charged where finished, estimated while running, nothing where they never ran. */
-async function spentIn(ctx: ToolContext, index: string): Promise<number> {
+async function spentIn(ctx: ToolContext, index: string, except?: string): Promise<number> {
   const store = await ctx.deps.store();
-  const entries = (await store.listIndex(index)).map((member) => {
-    const [taskUUID = '', estimate = '', at = '0'] = member.split(' ');
-    return { taskUUID, estimate: estimate === '' ? 0 : Number(estimate), at: Number(at) };
-  });
+  const members = (await store.listIndex(index)).map((member) => member.split(' '));
+  const voided = new Set(members.filter(([, estimate]) => estimate === VOID).map(([taskUUID]) => taskUUID));
+  const entries = members
+    .filter(([taskUUID = '']) => taskUUID !== except && !voided.has(taskUUID))
+    .map(([taskUUID = '', estimate = '', at = '0']) => ({
+      taskUUID,
+      estimate: estimate === '' ? 0 : Number(estimate),
+      at: Number(at),
+    }));
   const costs = await Promise.all(
     entries.map(async ({ taskUUID, estimate, at }) => {
       const known = finalCosts.get(taskUUID);
