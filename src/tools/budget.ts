@@ -8,7 +8,7 @@ import { ToolFailure, usd } from './tool-result.js';
  * taskUUID, its estimate and when), so budgets survive restarts and are shared by replicas. What a ledger has
  * spent is read from the task records: a finished task counts what Runware charged, one still running its
  * estimate, a failed one nothing; an entry without a record counts its estimate for a minute (the run is being
- * submitted) and nothing after (it never was).
+ * submitted) and nothing after (it never was); a run refused after it was entered is voided by a second entry.
  */
 
 interface Budget {
@@ -146,12 +146,12 @@ const ttlOf = (budget: Budget) =>
   budget.index.startsWith('spend-day:') ? DAY_TTL_SECONDS : SESSION_TTL_SECONDS;
 
 /** What a ledger's tasks cost: charged where finished, estimated while running, nothing where they never ran. */
-async function spentIn(ctx: ToolContext, index: string, except?: string): Promise<number> {
+async function spentIn(ctx: ToolContext, index: string, own?: string): Promise<number> {
   const store = await ctx.deps.store();
   const members = (await store.listIndex(index)).map((member) => member.split(' '));
   const voided = new Set(members.filter(([, estimate]) => estimate === VOID).map(([taskUUID]) => taskUUID));
   const entries = members
-    .filter(([taskUUID = '']) => taskUUID !== except && !voided.has(taskUUID))
+    .filter(([taskUUID = '']) => taskUUID !== own && !voided.has(taskUUID))
     .map(([taskUUID = '', estimate = '', at = '0']) => ({
       taskUUID,
       estimate: estimate === '' ? 0 : Number(estimate),
