@@ -4,7 +4,7 @@ import { startHostedServer } from './support/hosted-server.js';
 import { type RedisServer, startRedis } from './support/redis-server.js';
 import { type SimulatorProcess, spawnSimulator } from './support/simulator-process.js';
 import { connectStdio, type StdioSession } from './support/stdio-client.js';
-import { connectHosted, timedCall } from './support/tool-session.js';
+import { connectHosted, resultText, type ToolResult, timedCall } from './support/tool-session.js';
 
 // Item 6's budgets: RUNWARE_BUDGET_PER_DAY (hosted: per account) and RUNWARE_BUDGET_PER_SESSION refuse a run that
 // would go past them, saying what was spent and what remains, and the day's spending survives restarts.
@@ -15,13 +15,6 @@ const RACE_KEYS = Array.from({ length: 4 }, (_, i) => `rw-budget-race-${i}-7f3a`
 // The simulator bills FLUX.1 [dev] $0.0105 an image; Veo 3.1 Fast 8 s at 720p $0.80. Its dry run prices exactly.
 const FLUX = { model: 'runware:101@1', positivePrompt: 'a coin', width: 512, height: 512 };
 const VEO = { model: 'google:3@3', positivePrompt: 'a slow coin', width: 1280, height: 720, duration: 8 };
-
-type Result = {
-  isError?: boolean;
-  content: Array<{ text?: string }>;
-  structuredContent?: Record<string, unknown>;
-};
-const text = (r: Result) => r.content.map((c) => c.text ?? '').join('\n');
 
 let sim: SimulatorProcess;
 const closers: Array<() => Promise<unknown>> = [];
@@ -35,7 +28,7 @@ async function start(env: Record<string, string>, dataDir?: string): Promise<Std
   return session;
 }
 const call = async (session: StdioSession, args: Record<string, unknown>, name = 'run') =>
-  (await session.client.callTool({ name, arguments: args })) as Result;
+  (await session.client.callTool({ name, arguments: args })) as ToolResult;
 const submitted = async () =>
   (await sim.admin.requests())
     .filter((r) => !r.dryRun)
@@ -56,24 +49,24 @@ describe('budgets (stdio)', () => {
     const env = { RUNWARE_BUDGET_PER_DAY: '0.05' };
     const first = await start(env);
     const four = await call(first, { ...FLUX, numberResults: 4 });
-    expect(four.isError, text(four)).toBeFalsy();
+    expect(four.isError, resultText(four)).toBeFalsy();
     expect(four.structuredContent!.cost).toBeCloseTo(0.042, 6);
 
     const refused = await call(first, FLUX);
     expect(refused.isError).toBe(true);
-    expect(text(refused)).toMatch(
+    expect(resultText(refused)).toMatch(
       /^Refused by today's budget \(RUNWARE_BUDGET_PER_DAY \$0\.05\): This run would cost about \$0\.011, and \$0\.008 of \$0\.05 remains \(\$0\.042 spent since 00:00 UTC\)\. It starts again at 00:00 UTC \(in \d+ h \d+ min\).* Nothing was sent or charged\.$/,
     );
     await first.close();
 
     const again = await start(env, first.dataDir);
-    expect(text(await call(again, FLUX))).toMatch(
+    expect(resultText(await call(again, FLUX))).toMatch(
       /\$0\.008 of \$0\.05 remains \(\$0\.042 spent since 00:00 UTC\)/,
     );
     // A raised budget takes the same ledger: the day's spending is still counted.
     const raised = await start({ RUNWARE_BUDGET_PER_DAY: '0.06' }, first.dataDir);
     expect((await call(raised, FLUX)).isError).toBeFalsy();
-    expect(text(await call(raised, FLUX))).toMatch(/\$0\.0075 of \$0\.06 remains \(\$0\.053 spent/);
+    expect(resultText(await call(raised, FLUX))).toMatch(/\$0\.0075 of \$0\.06 remains \(\$0\.053 spent/);
     expect(await submitted()).toHaveLength(2);
     expect((await sim.admin.charges()).reduce((sum, c) => sum + c.cost, 0)).toBeCloseTo(0.0525, 6);
   });
@@ -83,7 +76,7 @@ describe('budgets (stdio)', () => {
     const first = await start(env);
     expect((await call(first, { ...FLUX, numberResults: 2 })).isError).toBeFalsy();
     const refused = await call(first, FLUX);
-    expect(text(refused)).toMatch(
+    expect(resultText(refused)).toMatch(
       /^Refused by this session's budget \(RUNWARE_BUDGET_PER_SESSION \$0\.03\): This run would cost about \$0\.011, and \$0\.009 of \$0\.03 remains \(\$0\.021 spent since this server started\)\. Restarting the MCP server starts a new session/,
     );
     await first.close();
@@ -95,13 +88,13 @@ describe('budgets (stdio)', () => {
     const session = await start({ RUNWARE_BUDGET_PER_DAY: '0.05', RUNWARE_CONFIRM_ABOVE: '0.01' });
     const asked = await call(session, { ...FLUX, numberResults: 4 });
     expect(asked.isError).toBe(true);
-    expect(text(asked)).toMatch(/confirmCost/);
+    expect(resultText(asked)).toMatch(/confirmCost/);
     // Confirmed: $0.042 of $0.05 fits (it would not if the unconfirmed call had taken $0.042 already).
     const confirmed = await call(session, { ...FLUX, numberResults: 4, confirmCost: 0.042 });
-    expect(confirmed.isError, text(confirmed)).toBeFalsy();
+    expect(confirmed.isError, resultText(confirmed)).toBeFalsy();
     const over = await call(session, { ...FLUX, numberResults: 2 });
-    expect(text(over)).toMatch(/^Refused by today's budget/);
-    expect(text(over)).not.toMatch(/confirmCost/);
+    expect(resultText(over)).toMatch(/^Refused by today's budget/);
+    expect(resultText(over)).not.toMatch(/confirmCost/);
     expect(await submitted()).toHaveLength(1);
   });
 
@@ -109,7 +102,7 @@ describe('budgets (stdio)', () => {
     const session = await start({ RUNWARE_BUDGET_PER_DAY: '1', RUNWARE_RUN_DEADLINE_MS: '800' });
     const running = await call(session, VEO);
     expect(running.structuredContent).toMatchObject({ status: 'processing' });
-    expect(text(await call(session, VEO))).toMatch(
+    expect(resultText(await call(session, VEO))).toMatch(
       /about \$0\.80, and \$0\.20 of \$1\.00 remains \(\$0\.80 spent/,
     );
     expect((await call(session, { ...FLUX, numberResults: 2 })).isError).toBeFalsy();
@@ -117,7 +110,7 @@ describe('budgets (stdio)', () => {
     await sim.admin.faults({ failTaskCount: 1 });
     const failed = await call(session, FLUX);
     expect(failed.structuredContent).toMatchObject({ status: 'error' });
-    expect(text(await call(session, { ...FLUX, numberResults: 20 }))).toMatch(
+    expect(resultText(await call(session, { ...FLUX, numberResults: 20 }))).toMatch(
       /\$0\.18 of \$1\.00 remains \(\$0\.82 spent/,
     );
   });

@@ -4,6 +4,7 @@ import { type HostedServer, startHostedServer } from './support/hosted-server.js
 import { type SimulatorProcess, spawnSimulator } from './support/simulator-process.js';
 import { connectStdio, type StdioSession } from './support/stdio-client.js';
 import { obtainAccessToken } from './support/token-proxy.js';
+import { resultText, type ToolResult } from './support/tool-session.js';
 
 /**
  * RUNWARE_CONFIRM_ABOVE: a run estimated above it (Runware's dry run prices it) asks the user first, by form
@@ -16,13 +17,6 @@ const KEY = 'rw-confirm-key-1a2b3c4d';
 const VEO = { model: 'google:3@3', positivePrompt: 'a costly wave', width: 1280, height: 720, duration: 8 };
 const FLUX = { model: 'runware:101@1', positivePrompt: 'a cheap cat', width: 512, height: 512 };
 const ENV = { RUNWARE_CONFIRM_ABOVE: '0.5' };
-
-type Result = {
-  isError?: boolean;
-  content: Array<{ text?: string }>;
-  structuredContent?: Record<string, unknown>;
-};
-const text = (r: Result) => r.content.map((c) => c.text ?? '').join('\n');
 
 let sim: SimulatorProcess;
 const sessions: Array<{ close(): Promise<void> }> = [];
@@ -68,7 +62,7 @@ describe('2025 era over stdio: elicitation/create', () => {
   it('asks "Run Veo 3.1 Fast for about $0.80?" and runs once the user accepts', async () => {
     const questions: string[] = [];
     const s = await stdioAsking(() => ({ action: 'accept', content: { confirm: true } }), questions);
-    const result = (await s.client.callTool({ name: 'run', arguments: VEO })) as Result;
+    const result = (await s.client.callTool({ name: 'run', arguments: VEO })) as ToolResult;
     expect(questions).toEqual(['Run Veo 3.1 Fast for about $0.80?']);
     expect(result.structuredContent).toMatchObject({ status: 'success', cost: 0.8 });
     expect(await videosSent()).toHaveLength(1);
@@ -78,10 +72,10 @@ describe('2025 era over stdio: elicitation/create', () => {
   it('declined: nothing is sent, nothing is charged, and the agent is told so', async () => {
     const questions: string[] = [];
     const s = await stdioAsking(() => ({ action: 'decline' }), questions);
-    const result = (await s.client.callTool({ name: 'run', arguments: VEO })) as Result;
+    const result = (await s.client.callTool({ name: 'run', arguments: VEO })) as ToolResult;
     expect(questions).toHaveLength(1);
     expect(result.isError).toBe(true);
-    expect(text(result)).toMatch(
+    expect(resultText(result)).toMatch(
       /the user did not confirm running Veo 3\.1 Fast for about \$0\.80\. Nothing was sent or charged/,
     );
     expect(await videosSent()).toHaveLength(0);
@@ -91,7 +85,7 @@ describe('2025 era over stdio: elicitation/create', () => {
   it('asks nothing below the threshold', async () => {
     const questions: string[] = [];
     const s = await stdioAsking(() => ({ action: 'decline' }), questions);
-    const result = (await s.client.callTool({ name: 'run', arguments: FLUX })) as Result;
+    const result = (await s.client.callTool({ name: 'run', arguments: FLUX })) as ToolResult;
     expect(result.structuredContent).toMatchObject({ status: 'success' });
     expect(questions).toHaveLength(0);
   });
@@ -101,24 +95,26 @@ describe('a client that cannot ask: confirmCost', () => {
   it('refuses with the estimate, runs when called again with confirmCost equal to it, and refuses another amount', async () => {
     const s = await connectStdio({ RUNWARE_API_KEY: KEY, RUNWARE_API_URL: sim.apiUrl, ...ENV });
     sessions.push(s);
-    const refused = (await s.client.callTool({ name: 'run', arguments: VEO })) as Result;
+    const refused = (await s.client.callTool({ name: 'run', arguments: VEO })) as ToolResult;
     expect(refused.isError).toBe(true);
-    expect(text(refused)).toMatch(/estimated at about \$0\.80, above \$0\.50 \(RUNWARE_CONFIRM_ABOVE\)/);
-    expect(text(refused)).toMatch(/"confirmCost": 0\.8\. Nothing was sent or charged/);
+    expect(resultText(refused)).toMatch(
+      /estimated at about \$0\.80, above \$0\.50 \(RUNWARE_CONFIRM_ABOVE\)/,
+    );
+    expect(resultText(refused)).toMatch(/"confirmCost": 0\.8\. Nothing was sent or charged/);
     expect(await videosSent()).toHaveLength(0);
 
     const wrong = (await s.client.callTool({
       name: 'run',
       arguments: { ...VEO, confirmCost: 0.5 },
-    })) as Result;
+    })) as ToolResult;
     expect(wrong.isError).toBe(true);
-    expect(text(wrong)).toMatch(/confirmCost 0\.5 is not the estimate \$0\.80/);
+    expect(resultText(wrong)).toMatch(/confirmCost 0\.5 is not the estimate \$0\.80/);
     expect(await videosSent()).toHaveLength(0);
 
     const confirmed = (await s.client.callTool({
       name: 'run',
       arguments: { ...VEO, confirmCost: 0.8 },
-    })) as Result;
+    })) as ToolResult;
     expect(confirmed.structuredContent).toMatchObject({ status: 'success', cost: 0.8 });
     // confirmCost is ours: it never reaches Runware.
     const sent = (await videosSent())[0]!.tasks[0]!;
@@ -162,7 +158,7 @@ describe('2026-07-28 over HTTP: the question as an input-required round (multi r
   it('accepted: the run goes ahead on the second round', async () => {
     const questions: string[] = [];
     const client = await modernClient({ action: 'accept', content: { confirm: true } }, questions);
-    const result = (await client.callTool({ name: 'run', arguments: VEO })) as Result;
+    const result = (await client.callTool({ name: 'run', arguments: VEO })) as ToolResult;
     expect(questions).toEqual(['Run Veo 3.1 Fast for about $0.80?']);
     expect(result.structuredContent).toMatchObject({ cost: 0.8 });
     expect(await videosSent()).toHaveLength(1);
@@ -172,10 +168,10 @@ describe('2026-07-28 over HTTP: the question as an input-required round (multi r
   it('declined: refused, nothing sent, nothing charged', async () => {
     const questions: string[] = [];
     const client = await modernClient({ action: 'decline' }, questions);
-    const result = (await client.callTool({ name: 'run', arguments: VEO })) as Result;
+    const result = (await client.callTool({ name: 'run', arguments: VEO })) as ToolResult;
     expect(questions).toHaveLength(1);
     expect(result.isError).toBe(true);
-    expect(text(result)).toMatch(/did not confirm/);
+    expect(resultText(result)).toMatch(/did not confirm/);
     expect(await videosSent()).toHaveLength(0);
     expect(await sim.admin.charges()).toHaveLength(0);
     await client.close();
@@ -191,12 +187,12 @@ describe('2026-07-28 over HTTP: the question as an input-required round (multi r
         requestInit: { headers: { authorization: `Bearer ${token}` } },
       }),
     );
-    const refused = (await client.callTool({ name: 'run', arguments: VEO })) as Result;
-    expect(text(refused)).toMatch(/this client cannot ask the user/);
+    const refused = (await client.callTool({ name: 'run', arguments: VEO })) as ToolResult;
+    expect(resultText(refused)).toMatch(/this client cannot ask the user/);
     const confirmed = (await client.callTool({
       name: 'run',
       arguments: { ...VEO, confirmCost: 0.8 },
-    })) as Result;
+    })) as ToolResult;
     expect(confirmed.isError).toBeFalsy();
     expect(await videosSent()).toHaveLength(1);
     await client.close();

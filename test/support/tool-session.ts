@@ -15,6 +15,10 @@ export interface ToolResult {
   structuredContent?: Record<string, unknown>;
 }
 
+/** All text blocks of a tool result, joined. */
+export const resultText = (result: { content: Array<{ text?: string }> }) =>
+  result.content.map((c) => c.text ?? '').join('\n');
+
 export interface TimedCall {
   result: ToolResult;
   /** Wall-clock time of the call as the client saw it. */
@@ -129,7 +133,7 @@ export async function timedCall(
   const started = performance.now();
   try {
     const result = (await client.callTool({ name, arguments: args }, options)) as ToolResult;
-    const text = result.content.map((c) => c.text ?? '').join('\n');
+    const text = resultText(result);
     return { result, ms: performance.now() - started, text, protocolError: false };
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
