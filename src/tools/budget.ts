@@ -43,10 +43,10 @@ export async function refuseOverBudget(ctx: ToolContext, estimate: number | unde
 }
 
 /**
- * Checks again and enters the run in each ledger, one run of this process at a time. Called once the run will
- * be submitted (confirmed, if it had to be). Across replicas the entry is written first and checked after: of
- * two runs reserving at once, the one that checks later sees the other's entry, so they cannot both take what
- * remains (both may be refused; the entries of a refused run are voided, so trying again passes).
+ * Enters the run in each ledger and checks the budgets again, one run of this process at a time. Called once the
+ * run will be submitted (confirmed, if it had to be). The entry is written before the check: of two runs
+ * reserving at once on two replicas, the one that checks later sees the other's entry, so they cannot both take
+ * what remains (both may be refused; the entries of a refused run are voided, so trying again passes).
  */
 export function reserveBudget(
   ctx: ToolContext,
@@ -55,7 +55,6 @@ export function reserveBudget(
 ): Promise<void> {
   const turn = queue.then(async () => {
     const budgets = budgetsOf(ctx);
-    for (const budget of budgets) await refuseOver(ctx, budget, estimate);
     const store = await ctx.deps.store();
     for (const budget of budgets)
       await store.addToIndex(budget.index, entry(taskUUID, estimate), ttlOf(budget));
